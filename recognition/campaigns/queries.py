@@ -1,0 +1,405 @@
+"""Reads for campaigns, shared by the API, the pages and the wallboards.
+
+Standings are read from the stored rows (see :mod:`recognition.campaigns.standings`); callers make
+them fresh first with :func:`~recognition.campaigns.standings.ensure_fresh_for_read`. What a viewer
+may see is decided by :func:`recognition.campaigns.access.standings_scope`; these functions apply it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, case, exists, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from core.access import managed_team_ids
+from core.api import decode_cursor, encode_cursor
+from core.errors import InvalidInput, NotFound
+from core.extensions import db
+from core.models import Person, Team
+from recognition.campaigns import access
+from recognition.campaigns.access import StandingsScope
+from recognition.campaigns.models import (
+    Acknowledgement, Campaign, CampaignStanding, Dimension, DimensionStanding, MetricDefinition, Nomination,
+    campaign_teams,
+)
+from recognition.campaigns.standings import ensure_fresh_for_read
+
+
+def board_top_n() -> int:
+    return int(current_app.config["BOARD_TOP_N"])
+
+
+# --- campaigns -------------------------------------------------------------------------------
+
+def campaigns_visible_to(viewer: Person, *, states: tuple[str, ...] = (), now: datetime | None = None) -> Select:
+    """Campaigns the viewer may open: launched ones, and the drafts they run (order it: keyset on id).
+
+    ``states`` filters by derived state (``draft``, ``scheduled``, ``running``, ``ended``, ``published``).
+    """
+    stmt = select(Campaign).options(selectinload(Campaign.teams))
+    if access.can_create_campaigns(viewer) and viewer.role != "admin":
+        managed = managed_team_ids(viewer)
+        runs = or_(Campaign.created_by_id == viewer.id,
+                   Campaign.id.in_(select(campaign_teams.c.campaign_id).where(campaign_teams.c.team_id.in_(managed))))
+        stmt = stmt.where(or_(Campaign.status != "draft", runs))
+    elif viewer.role != "admin":
+        stmt = stmt.where(Campaign.status != "draft")
+    if states:
+        conditions = []
+        for state in states:
+            if state in ("draft", "published"):
+                conditions.append(Campaign.status == state)
+            elif now is not None and state == "scheduled":
+                conditions.append(and_(Campaign.status == "open", Campaign.starts_at > now))
+            elif now is not None and state == "running":
+                conditions.append(and_(Campaign.status == "open", Campaign.starts_at <= now, Campaign.ends_at > now))
+            elif now is not None and state == "ended":
+                conditions.append(and_(Campaign.status == "open", Campaign.ends_at <= now))
+        stmt = stmt.where(or_(*conditions) if conditions else false())
+    return stmt
+
+
+def campaigns_awaiting_acknowledgement(person: Person, *, now: datetime) -> Select:
+    """Launched, unfinished campaigns of the person's team whose brief they have not acknowledged
+    (for the home page); none for anyone but an agent in a team."""
+    if person.role != "agent" or person.team_id is None:
+        return select(Campaign).where(false())
+    acknowledged = exists().where(Acknowledgement.campaign_id == Campaign.id,
+                                  Acknowledgement.person_id == person.id)
+    return (
+        select(Campaign)
+        .join(campaign_teams, campaign_teams.c.campaign_id == Campaign.id)
+        .where(campaign_teams.c.team_id == person.team_id, Campaign.status == "open", Campaign.ends_at > now,
+               ~acknowledged)
+        .order_by(Campaign.starts_at, Campaign.id)
+    )
+
+
+def unacknowledged_participants(campaign: Campaign, *, team_ids: set[int] | None = None) -> Select:
+    """Participants who have not acknowledged the brief (managers; ``team_ids`` restricts to a
+    supervisor's teams), by team and name."""
+    stmt = (
+        select(Person)
+        .join(campaign_teams, campaign_teams.c.team_id == Person.team_id)
+        .where(campaign_teams.c.campaign_id == campaign.id, Person.role == "agent", Person.active.is_(True),
+               ~exists().where(Acknowledgement.campaign_id == campaign.id,
+                               Acknowledgement.person_id == Person.id))
+        .options(selectinload(Person.team))
+        .order_by(Person.team_id, Person.name, Person.id)
+    )
+    if team_ids is not None:
+        stmt = stmt.where(Person.team_id.in_(sorted(team_ids)))
+    return stmt
+
+
+def acknowledgement_counts(campaign: Campaign, *, team_ids: set[int] | None = None) -> tuple[int, int]:
+    """(acknowledged, participants)."""
+    acknowledged = exists().where(Acknowledgement.campaign_id == campaign.id, Acknowledgement.person_id == Person.id)
+    stmt = (
+        select(func.count(Person.id), func.count(case((acknowledged, 1))))
+        .join(campaign_teams, campaign_teams.c.team_id == Person.team_id)
+        .where(campaign_teams.c.campaign_id == campaign.id, Person.role == "agent", Person.active.is_(True))
+    )
+    if team_ids is not None:
+        stmt = stmt.where(Person.team_id.in_(sorted(team_ids)))
+    participants, done = db.session.execute(stmt).one()
+    return done, participants
+
+
+def acknowledged_at(campaign: Campaign, person: Person) -> datetime | None:
+    return db.session.execute(
+        select(Acknowledgement.acknowledged_at)
+        .where(Acknowledgement.campaign_id == campaign.id, Acknowledgement.person_id == person.id)
+    ).scalar_one_or_none()
+
+
+def nominations_of(campaign: Campaign, viewer: Person) -> Select:
+    """Nominations with their reasons: all for those who run the campaign, one's own otherwise."""
+    stmt = (select(Nomination).where(Nomination.campaign_id == campaign.id)
+            .options(selectinload(Nomination.person), selectinload(Nomination.nominated_by),
+                     selectinload(Nomination.dimension)))
+    if not access.can_manage_campaign(viewer, campaign):
+        stmt = stmt.where(Nomination.nominated_by_id == viewer.id)
+    return stmt.order_by(Nomination.id)
+
+
+# --- the brief's targets ---------------------------------------------------------------------
+
+def brief_progress(campaign: Campaign, *, locale: str | None = None, team_id: int | None = None) -> list[dict]:
+    """Public progress against each requirement bound to a KPI: all participants and each team
+    (one team only with ``team_id``), from the stored computation; make standings fresh first."""
+    stored = {entry["requirement_id"]: entry for entry in campaign.team_progress or []}
+    team_names = {team.id: team.name for team in campaign.teams}
+    result = []
+    for requirement in campaign.requirements:
+        metric: MetricDefinition | None = requirement.metric
+        if metric is None:
+            continue
+        entry = stored.get(requirement.id, {"overall": {"value": None, "met": None, "progress": None},
+                                            "teams": []})
+        teams = [{"team": team_names.get(t["team_id"], ""), "value": t["value"], "met": t["met"],
+                  "progress": t["progress"]}
+                 for t in entry["teams"] if t["team_id"] in team_names and team_id in (None, t["team_id"])]
+        result.append({
+            "requirement_id": requirement.id,
+            "text": requirement.text,
+            "metric": metric.slug,
+            "metric_name": metric.name_in(locale),
+            "unit": metric.unit,
+            "aggregate": metric.aggregate,
+            "target": requirement.target,
+            "direction": requirement.effective_direction,
+            "overall": entry["overall"],
+            "teams": teams,
+        })
+    return result
+
+
+# --- standings -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DimensionCell:
+    """A participant's standing in one dimension (shown only with rows seen in full)."""
+
+    dimension_id: int
+    name: str
+    weight: float
+    value: float | None
+    volume: float
+    eligible: bool
+    percentile: float | None
+    rank: int
+
+
+@dataclass(frozen=True)
+class StandingRow:
+    """A row of the standings. ``full``: the viewer may see its breakdown and gap (their own row,
+    their team's, or every row for those who run the campaign); public rows carry neither."""
+
+    rank: int
+    person_id: int
+    username: str
+    name: str
+    team: str | None
+    score: float | None
+    eligible_dimensions: int
+    full: bool
+    gap_to_next: float | None = None
+    breakdown: tuple[DimensionCell, ...] = ()
+    # With a dimension filter: the row's standing in that dimension.
+    dimension: DimensionCell | None = None
+
+
+def _visible(model, scope: StandingsScope, top_n: int, public_condition):
+    if scope.everyone:
+        return None
+    conditions = [and_(model.rank <= top_n, public_condition), model.person_id == scope.person_id]
+    if scope.team_ids:
+        conditions.append(model.team_id.in_(sorted(scope.team_ids)))
+    return or_(*conditions)
+
+
+def _rank_cursor(cursor: str | None) -> int | None:
+    after = decode_cursor(cursor)
+    if after is not None and (type(after) is not int or not 0 <= after < 2**31):
+        raise InvalidInput(_("The cursor is not valid."), field="cursor")
+    return after
+
+
+def breakdowns(campaign: Campaign, person_ids: list[int]) -> dict[int, tuple[DimensionCell, ...]]:
+    """Person id → their standing in every dimension, in dimension order: one query."""
+    if not person_ids:
+        return {}
+    dimensions = {d.id: d for d in campaign.dimensions}
+    cells: dict[int, list[DimensionCell]] = {pid: [] for pid in person_ids}
+    for row in db.session.execute(
+        select(DimensionStanding).where(DimensionStanding.dimension_id.in_(list(dimensions)),
+                                        DimensionStanding.person_id.in_(person_ids))
+    ).scalars():
+        dimension = dimensions.get(row.dimension_id)
+        if dimension is not None:
+            cells[row.person_id].append(_cell(dimension, row))
+    order = {d.id: d.position for d in campaign.dimensions}
+    return {pid: tuple(sorted(found, key=lambda c: order[c.dimension_id])) for pid, found in cells.items()}
+
+
+def _cell(dimension: Dimension, row: DimensionStanding) -> DimensionCell:
+    return DimensionCell(dimension.id, dimension.name, dimension.weight, row.value, row.volume, row.eligible,
+                         row.percentile, row.rank)
+
+
+def standings_page(campaign: Campaign, scope: StandingsScope, *, limit: int, cursor: str | None = None,
+                   dimension: Dimension | None = None, top_n: int | None = None
+                   ) -> tuple[list[StandingRow], str | None]:
+    """The rows the scope may see, by rank (overall, or in ``dimension``), keyset-paginated on rank.
+
+    Two or three queries: the rows, their breakdowns (rows seen in full), and nothing else.
+    """
+    top_n = top_n or board_top_n()
+    after = _rank_cursor(cursor)
+    if dimension is None:
+        model = CampaignStanding
+        stmt = select(CampaignStanding, Person.username, Person.name, Team.name).where(
+            CampaignStanding.campaign_id == campaign.id)
+        public = CampaignStanding.eligible_dimensions > 0
+    else:
+        model = DimensionStanding
+        stmt = select(DimensionStanding, Person.username, Person.name, Team.name).where(
+            DimensionStanding.dimension_id == dimension.id)
+        public = DimensionStanding.eligible.is_(True)
+    stmt = (stmt.join(Person, Person.id == model.person_id).outerjoin(Team, Team.id == model.team_id))
+    visible = _visible(model, scope, top_n, public)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    if after is not None:
+        stmt = stmt.where(model.rank > after)
+    rows = db.session.execute(stmt.order_by(model.rank).limit(limit + 1)).all()
+    next_cursor = encode_cursor(rows[limit - 1][0].rank) if len(rows) > limit else None
+    rows = rows[:limit]
+    full_ids = [r[0].person_id for r in rows if scope.sees_in_full(r[0].person_id, r[0].team_id)]
+    if dimension is None:
+        details = breakdowns(campaign, full_ids)
+        return [
+            StandingRow(s.rank, s.person_id, username, name, team, s.score, s.eligible_dimensions,
+                        s.person_id in details, s.gap_to_next if s.person_id in details else None,
+                        details.get(s.person_id, ()))
+            for s, username, name, team in rows
+        ], next_cursor
+    overall = dict(db.session.execute(
+        select(CampaignStanding.person_id, CampaignStanding.score)
+        .where(CampaignStanding.campaign_id == campaign.id,
+               CampaignStanding.person_id.in_(full_ids))
+    ).all()) if full_ids else {}
+    full = set(full_ids)
+    # A public row of a dimension's top shows that dimension only: never the person's overall score.
+    return [
+        StandingRow(d.rank, d.person_id, username, name, team,
+                    overall.get(d.person_id, 0.0) if d.person_id in full else None, 0, d.person_id in full,
+                    dimension=_cell(dimension, d))
+        for d, username, name, team in rows
+    ], next_cursor
+
+
+def own_standing(campaign: Campaign, person: Person) -> StandingRow | None:
+    """The person's own row with breakdown and gap, or ``None`` when they do not take part."""
+    row = db.session.execute(
+        select(CampaignStanding, Team.name).outerjoin(Team, Team.id == CampaignStanding.team_id)
+        .where(CampaignStanding.campaign_id == campaign.id, CampaignStanding.person_id == person.id)
+    ).first()
+    if row is None:
+        return None
+    standing, team = row
+    return StandingRow(standing.rank, person.id, person.username, person.name, team, standing.score,
+                       standing.eligible_dimensions, True, standing.gap_to_next,
+                       breakdowns(campaign, [person.id]).get(person.id, ()))
+
+
+def public_top(campaign: Campaign, *, limit: int, team_id: int | None = None) -> list[StandingRow]:
+    """The best ``limit`` participants eligible somewhere (of one team, ranked within it, with ``team_id``)."""
+    stmt = (
+        select(CampaignStanding, Person.username, Person.name, Team.name)
+        .join(Person, Person.id == CampaignStanding.person_id).outerjoin(Team, Team.id == CampaignStanding.team_id)
+        .where(CampaignStanding.campaign_id == campaign.id, CampaignStanding.eligible_dimensions > 0)
+        .order_by(CampaignStanding.rank).limit(limit)
+    )
+    if team_id is not None:
+        stmt = stmt.where(CampaignStanding.team_id == team_id)
+    return [StandingRow(rank if team_id is not None else s.rank, s.person_id, username, name, team, s.score,
+                        s.eligible_dimensions, False)
+            for rank, (s, username, name, team) in enumerate(db.session.execute(stmt).all(), 1)]
+
+
+# --- leaderboard of a campaign ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScoreRow:
+    rank: int
+    key: str  # username, or team name
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ScoreStanding:
+    rank: int
+    score: float
+
+
+@dataclass(frozen=True)
+class CampaignBoard:
+    campaign: Campaign
+    scope: str
+    rows: list[ScoreRow]
+    me: ScoreStanding | None
+
+
+def current_campaign_for(viewer: Person, *, now: datetime) -> Campaign:
+    """The campaign a board shows by default: the latest started one of the viewer's team, else the
+    latest started one anyone sees.
+
+    :raise NotFound: when no launched campaign has started
+    """
+    base = campaigns_visible_to(viewer).where(Campaign.status != "draft", Campaign.starts_at <= now)
+    order = (Campaign.starts_at.desc(), Campaign.id.desc())
+    campaign = None
+    if viewer.team_id is not None:
+        campaign = db.session.execute(
+            base.where(Campaign.id.in_(select(campaign_teams.c.campaign_id)
+                                       .where(campaign_teams.c.team_id == viewer.team_id)))
+            .order_by(*order).limit(1)).scalar_one_or_none()
+    campaign = campaign or db.session.execute(base.order_by(*order).limit(1)).scalar_one_or_none()
+    if campaign is None:
+        raise NotFound(_("No campaign has started yet."), field="campaign")
+    return campaign
+
+
+def campaign_leaderboard(viewer: Person, *, campaign_id: int | None, scope: str = "people",
+                         team: Team | None = None, limit: int = 10, now: datetime) -> CampaignBoard:
+    """A campaign's top ``limit`` by score (people, or teams by their participants' mean score), with
+    the viewer's own standing (their team's for ``scope="teams"``); never anyone below the top.
+
+    :raise NotFound: for a campaign the viewer cannot see, or none started
+    :raise InvalidInput: for a team filter on the teams board
+    """
+    if scope == "teams" and team is not None:
+        raise InvalidInput(_("A team filter applies to the people board only."), field="team")
+    campaign = (access.visible_campaign_or_404(viewer, campaign_id) if campaign_id is not None
+                else current_campaign_for(viewer, now=now))
+    campaign = ensure_fresh_for_read(campaign, now=now)
+    if scope == "teams":
+        return _team_board(campaign, viewer, limit)
+    rows = public_top(campaign, limit=limit, team_id=team.id if team else None)
+    me = None
+    mine = db.session.execute(
+        select(CampaignStanding).where(CampaignStanding.campaign_id == campaign.id,
+                                       CampaignStanding.person_id == viewer.id,
+                                       CampaignStanding.eligible_dimensions > 0)
+    ).scalar_one_or_none()
+    if mine is not None and (team is None or mine.team_id == team.id):
+        rank = mine.rank
+        if team is not None:
+            rank = 1 + db.session.execute(
+                select(func.count()).where(CampaignStanding.campaign_id == campaign.id,
+                                           CampaignStanding.team_id == team.id,
+                                           CampaignStanding.eligible_dimensions > 0,
+                                           CampaignStanding.rank < mine.rank)).scalar_one()
+        me = ScoreStanding(rank, round(mine.score, 2))
+    return CampaignBoard(campaign, "people",
+                         [ScoreRow(r.rank, r.username, r.name, round(r.score, 2)) for r in rows], me)
+
+
+def _team_board(campaign: Campaign, viewer: Person, limit: int) -> CampaignBoard:
+    rows = db.session.execute(
+        select(Team.id, Team.name, func.avg(CampaignStanding.score))
+        .join(CampaignStanding, CampaignStanding.team_id == Team.id)
+        .where(CampaignStanding.campaign_id == campaign.id, CampaignStanding.eligible_dimensions > 0)
+        .group_by(Team.id, Team.name)
+    ).all()
+    ranked = sorted(rows, key=lambda r: (-round(r[2], 6), r[1]))
+    board = [ScoreRow(rank, name, name, round(score, 2)) for rank, (_id, name, score) in enumerate(ranked, 1)]
+    me = next((ScoreStanding(row.rank, row.score) for row, (team_id, _n, _s) in zip(board, ranked)
+               if team_id == viewer.team_id), None)
+    return CampaignBoard(campaign, "teams", board[:limit], me)
