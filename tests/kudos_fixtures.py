@@ -56,6 +56,15 @@ def count_queries():
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
+def forget_kept_boards() -> None:
+    """Empty this process's kept boards, so that the next board read is built from the database."""
+    from flask import current_app
+
+    from recognition.queries import BOARD_CACHE
+
+    current_app.extensions.pop(BOARD_CACHE, None)
+
+
 def ledger_tallies() -> tuple[Counter, Counter]:
     """Per (owner, period, key) sums computed from the ledger itself."""
     people, teams = Counter(), Counter()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import current_app
 
 from recognition import queries, services
 from tests.kudos_fixtures import NOW, count_queries, give, value  # noqa: F401
@@ -48,5 +49,17 @@ def test_a_kept_board_costs_one_query_until_the_ledger_changes(floor, give):
     assert counter[0] == 1  # the ledger's version
     give(boss, people[1], points=40)
     rows, me = cached("people", people[1], 10)
+    assert [(row.key, row.points) for row in rows] == [("p1", 40), ("p0", 30)]
+    assert (me.rank, me.points) == (1, 40)
+
+
+def test_a_board_changing_faster_than_it_could_be_rebuilt_is_read_from_the_database(floor, give):
+    boss, people = floor
+    give(boss, people[0], points=30)
+    cached("people", people[1], 10)  # built and kept
+    kept = current_app.extensions[queries.BOARD_CACHE][("people", "month")]
+    give(boss, people[1], points=40)
+    rows, me = cached("people", people[1], 10)
+    assert current_app.extensions[queries.BOARD_CACHE][("people", "month")] is kept  # not rebuilt
     assert [(row.key, row.points) for row in rows] == [("p1", 40), ("p0", 30)]
     assert (me.rank, me.points) == (1, 40)
