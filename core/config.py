@@ -46,6 +46,9 @@ class Config:
     # Campaigns: public boards show the top N; each award grants points from the campaign's award
     # budget (never from giving budgets); the organisation's name issues Open Badges credentials.
     BOARD_TOP_N = 10
+    # Stale standings are recomputed while readers keep the stored ones ("background"), or before
+    # the read ("inline": every read after a change waits for the recomputation).
+    STANDINGS_REFRESH = "background"
     CAMPAIGN_AWARD_TOP_N = 3
     CAMPAIGN_AWARD_POINTS = 50
     CAMPAIGN_AWARD_BUDGET = 1000
@@ -72,6 +75,7 @@ class TestConfig(Config):
     SCHEDULER = "off"
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret-key"
+    STANDINGS_REFRESH = "inline"  # a read right after a change shows it (the background mode has its own test)
     # Tests create many people; a cheap hash keeps them fast (never used outside tests).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

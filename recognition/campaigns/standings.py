@@ -22,16 +22,21 @@ The rules, as shown to people:
 
 Stored standings (:class:`CampaignStanding`, :class:`DimensionStanding`, ``Campaign.team_progress``)
 are rebuilt by :func:`compute_standings` when ``Campaign.inputs_version`` has moved since the last
-computation; reads never recompute unless the inputs changed (:func:`ensure_fresh_for_read`).
+computation; reads never recompute unless the inputs changed, and then in the background once a
+campaign has standings (:func:`ensure_fresh_for_read`).
 """
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import Flask, current_app
 from sqlalchemy import delete, func, insert, select
+
+from core.clock import utcnow
 
 from core.db import sqlite_write_intent
 from core.extensions import db
@@ -44,6 +49,8 @@ from recognition.models import Kudos, KudosRecipient
 
 VALUE_DECIMALS = 9
 SCORE_DECIMALS = 6
+_REFRESHING: set[int] = set()  # campaigns this process is recomputing in the background
+_REFRESHING_LOCK = threading.Lock()
 
 
 # --- the maths -------------------------------------------------------------------------------
@@ -378,27 +385,69 @@ def recompute_if_stale(campaign: Campaign, *, now: datetime) -> bool:
     return True
 
 
-def ensure_fresh_for_read(campaign: Campaign, *, now: datetime) -> Campaign:
-    """For reads (pages, API, wallboards): when the stored standings are stale, recompute them in a
-    transaction of their own and commit it, once, whoever asks first; otherwise do nothing.
-
-    The caller's read transaction is ended first (it must hold no pending writes): on SQLite the
-    recomputation must begin as a writer.
-    """
-    if campaign.standings_fresh:
-        return campaign
-    campaign_id = campaign.id
-    db.session.rollback()
+def _recompute_committed(campaign_id: int, *, now: datetime) -> None:
+    """Recompute a stale campaign in a writing transaction of its own and commit it."""
     intent = sqlite_write_intent.set(True)
     try:
-        campaign = db.session.get(Campaign, campaign_id)
-        recompute_if_stale(campaign, now=now)
+        recompute_if_stale(db.session.get(Campaign, campaign_id), now=now)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     finally:
         sqlite_write_intent.reset(intent)
+
+
+def _refresh_in_background(app: Flask, campaign_id: int) -> None:
+    """Recompute in a thread of this process, at most one per campaign at a time; readers go on with
+    the stored standings meanwhile."""
+    with _REFRESHING_LOCK:
+        if campaign_id in _REFRESHING:
+            return
+        _REFRESHING.add(campaign_id)
+
+    def refresh() -> None:
+        try:
+            with app.app_context():
+                try:
+                    _recompute_committed(campaign_id, now=utcnow())
+                finally:
+                    db.session.remove()
+        except Exception:  # noqa: BLE001 — a reader will try again; say why in the log
+            app.logger.exception("recomputing the standings of campaign %s failed", campaign_id)
+        finally:
+            with _REFRESHING_LOCK:
+                _REFRESHING.discard(campaign_id)
+
+    threading.Thread(target=refresh, name=f"standings-{campaign_id}", daemon=True).start()
+
+
+def refreshing(campaign_id: int) -> bool:
+    """Whether this process is recomputing the campaign's standings in the background."""
+    with _REFRESHING_LOCK:
+        return campaign_id in _REFRESHING
+
+
+def ensure_fresh_for_read(campaign: Campaign, *, now: datetime) -> Campaign:
+    """For reads (pages, API, wallboards): when the stored standings are stale, have them recomputed,
+    once, whoever asks first; otherwise do nothing.
+
+    With ``STANDINGS_REFRESH = "background"`` (the default) a campaign that has standings keeps
+    serving them while a thread of this process recomputes (seconds for thousands of participants),
+    so a busy floor's kudos never make a reader wait; the wallboards' ETag follows the stored
+    version, so screens pick up the result by themselves. A campaign never computed, or
+    ``"inline"``, is recomputed before the read: the caller's read transaction is ended first (it
+    must hold no pending writes), as on SQLite the recomputation must begin as a writer.
+    """
+    if campaign.standings_fresh:
+        return campaign
+    app = current_app._get_current_object()
+    if campaign.standings_computed_at is not None and app.config["STANDINGS_REFRESH"] == "background":
+        _refresh_in_background(app, campaign.id)
+        return campaign
+    campaign_id = campaign.id
+    db.session.rollback()
+    _recompute_committed(campaign_id, now=now)
     return db.session.get(Campaign, campaign_id)
 
 

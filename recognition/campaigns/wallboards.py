@@ -106,7 +106,7 @@ def _board_statement():
     board, campaign = Wallboard.__table__.c, Campaign.__table__.c
     return (
         select(board.id, board.team_id, campaign.id, campaign.status, campaign.starts_at, campaign.ends_at,
-               campaign.inputs_version, campaign.awards_version,
+               campaign.inputs_version, campaign.standings_version, campaign.awards_version,
                select(func.max(Kudos.__table__.c.id)).scalar_subquery(),
                select(BoardCounter.__table__.c.value).where(BoardCounter.__table__.c.name == KUDOS_REMOVED)
                .scalar_subquery())
@@ -121,7 +121,7 @@ def _team_campaign_statement():
     campaign = Campaign.__table__.c
     return (
         select(campaign.id, campaign.status, campaign.starts_at, campaign.ends_at, campaign.inputs_version,
-               campaign.awards_version)
+               campaign.standings_version, campaign.awards_version)
         .select_from(Campaign.__table__.join(campaign_teams, campaign_teams.c.campaign_id == campaign.id))
         .where(campaign_teams.c.team_id == bindparam("team_id"), campaign.status != "draft",
                campaign.starts_at <= bindparam("now"))
@@ -133,26 +133,31 @@ def board_version(token: str, *, now: datetime, lang: str) -> BoardVersion | Non
     """The live board behind a token and its ETag, or ``None`` for an unknown or revoked link.
 
     One query for a campaign's board; a team's board adds one to find its campaign (and, with none,
-    one for the newest ledger line, as it shows the week's points).
+    one for the newest ledger line, as it shows the week's points). The ETag follows the stored
+    standings, not the inputs: a board whose inputs moved has its standings recomputed here
+    (:func:`ensure_fresh_for_read`), and with background recomputation its screens keep their
+    304s until the new standings are stored.
     """
     connection = db.session.connection()
     row = connection.execute(_board_statement(), {"digest": digest_of(token)}).first()
     if row is None:
         return None
-    board_id, team_id, campaign_id, status, starts_at, ends_at, inputs, awards, kudos, removed = row
+    board_id, team_id, campaign_id, status, starts_at, ends_at, inputs, computed, awards, kudos, removed = row
     ledger = week_key = None
     if team_id is not None:
         found = connection.execute(_team_campaign_statement(), {"team_id": team_id, "now": now}).first()
         if found is not None:
-            campaign_id, status, starts_at, ends_at, inputs, awards = found
+            campaign_id, status, starts_at, ends_at, inputs, computed, awards = found
         else:
             ledger = connection.execute(select(func.max(PointsEntry.__table__.c.id))).scalar()
             week_key = period_keys(now)[0]
     state = None
     if campaign_id is not None:
+        if inputs != computed:  # stale standings: have them recomputed (inline, or in the background)
+            computed = ensure_fresh_for_read(db.session.get(Campaign, campaign_id), now=now).standings_version
         state = status if status in ("draft", "published") else (
             "scheduled" if now < starts_at else "running" if now < ends_at else "ended")
-    parts = (DATA_FORMAT, board_id, campaign_id, state, inputs, awards, kudos, removed, ledger, week_key, lang)
+    parts = (DATA_FORMAT, board_id, campaign_id, state, computed, awards, kudos, removed, ledger, week_key, lang)
     etag = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     return BoardVersion(board_id, team_id, campaign_id, state, etag)
 

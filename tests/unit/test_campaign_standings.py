@@ -2,11 +2,14 @@
 recomputed only when those inputs change."""
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from core.db import sqlite_write_intent
 from core.extensions import db
 from recognition import services as kudos_services
 from recognition.campaigns import services, standings
@@ -162,3 +165,43 @@ def test_a_published_campaign_keeps_its_standings(floor, computations):
     put_kpis([rate("agent1", "2026-03-05", "csat", 3, 4)])
     fresh(campaign)
     assert computations[0] == 1
+
+
+def test_in_the_background_readers_keep_the_stored_standings_until_the_new_ones_are_in(floor, app, monkeypatch):
+    campaign, _alpha, _bravo = floor
+    campaign_id = campaign.id  # read now: an expired object would be refreshed in a writing transaction
+    put_kpis([rate("agent1", "2026-03-05", "csat", 1, 10), rate("a2", "2026-03-05", "csat", 9, 10)])
+    fresh(campaign)  # the first computation: before the read, as there is nothing stored to show
+    before = campaign.standings_version
+    top_before = db.session.execute(select(CampaignStanding.person_id).where(
+        CampaignStanding.campaign_id == campaign.id, CampaignStanding.rank == 1)).scalar_one()
+
+    monkeypatch.setitem(app.config, "STANDINGS_REFRESH", "background")
+    release = threading.Event()
+    original = standings.compute_standings
+
+    def slow(campaign, *, now):
+        assert release.wait(10)
+        return original(campaign, now=now)
+
+    monkeypatch.setattr(standings, "compute_standings", slow)
+    put_kpis([rate("agent1", "2026-03-06", "csat", 100, 100)])
+    reading = sqlite_write_intent.set(False)  # as a GET request reads
+    try:
+        read = fresh(campaign)
+        assert read.standings_version == before and not read.standings_fresh  # served at once, as stored
+        assert standings.refreshing(campaign.id)
+        fresh(campaign)  # a second reader starts no second recomputation
+        db.session.rollback()  # the request ends
+    finally:
+        sqlite_write_intent.reset(reading)
+    release.set()
+    deadline = time.monotonic() + 10
+    while standings.refreshing(campaign_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    db.session.rollback()
+    stored = db.session.get(Campaign, campaign_id)
+    assert stored.standings_fresh and stored.standings_version > before
+    top_after = db.session.execute(select(CampaignStanding.person_id).where(
+        CampaignStanding.campaign_id == campaign_id, CampaignStanding.rank == 1)).scalar_one()
+    assert top_after != top_before  # agent1's 100 % moved the top
