@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The recognition benchmarks: serve a seeded database with gunicorn (2 workers) on 127.0.0.1 and
-# measure in one run, with wrk: GET /api/v1/health, GET /api/v1/leaderboard?period=month and
-# POST /api/v1/kudos, each from 4 concurrent clients; print each figure, the ratios to health and
-# PASS/FAIL per target. GET /api/v1/values is measured too, as a reference: the least any
-# authenticated request costs. Results go to bench/results/ (not committed).
+# The recognition and campaign benchmarks: serve a seeded database with gunicorn (2 workers) on
+# 127.0.0.1 and measure in one run, with wrk: GET /api/v1/health, GET /api/v1/leaderboard?period=month,
+# POST /api/v1/kudos, GET /api/v1/campaigns/ID/standings and the campaign wallboard's data answered
+# 304, each from 4 concurrent clients; then the cold standings computation (before serving) and KPI
+# intake through POST /api/v1/metrics (100 batches of 1,000 rows, after the rounds). Prints each
+# figure, the ratios to health and PASS/FAIL per target. GET /api/v1/values is measured too, as a
+# reference: the least any authenticated request costs. Results go to bench/results/ (not committed).
 #
 # Usage: bench/run.sh [sqlite|postgresql] [--reseed] [--drop] [-- SEED OPTIONS]
 #   sqlite (default): instance/bench.sqlite3; postgresql: bravo_bench on 127.0.0.1:5432 (as user
@@ -59,6 +61,11 @@ if [ ! -s "$tokens" ]; then
   .venv/bin/flask bench seed --tokens-file "$tokens" "${seed_args[@]}"
 fi
 
+read -r campaign_id wallboard_path < <(.venv/bin/python bench/campaign.py target)
+echo "Cold standings of campaign $campaign_id (recomputed from all its inputs)"
+.venv/bin/flask campaigns standings "$campaign_id" --force | tee "$run_dir/cold.txt"
+standings_path="/api/v1/campaigns/$campaign_id/standings"
+
 echo "Serving $(.venv/bin/python -c 'import os; from sqlalchemy.engine import make_url; print(make_url(os.environ["BRAVO_DATABASE_URL"]).render_as_string(hide_password=True))') at $URL (gunicorn, 2 workers)"
 .venv/bin/gunicorn --workers 2 --bind "127.0.0.1:$PORT" --log-level warning wsgi:app >"$run_dir/server.log" 2>&1 &
 server=$!
@@ -74,20 +81,41 @@ for _ in $(seq 150); do
   sleep 0.2
 done
 
-measure() {  # measure MODE SECONDS OUTPUT
-  wrk --threads 2 --connections 4 --duration "${2}s" --timeout 10s -s bench/wrk.lua "$URL" \
-    -- "$1" "$tokens" >"$3"
+stable_etag() {  # the wallboard's ETag once it stays the same for 2 s (standings recomputed after kudos)
+  local previous="" current
+  for _ in $(seq 60); do
+    current=$(curl -fsS -o /dev/null -D - "$URL$wallboard_path" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+    [ -n "$current" ] && [ "$current" = "$previous" ] && { echo "$current"; return; }
+    previous=$current
+    sleep 2
+  done
+  echo "the wallboard's ETag did not settle" >&2
+  exit 1
 }
+measure() {  # measure MODE SECONDS OUTPUT
+  local extra=()
+  case "$1" in
+    standings) extra=("$standings_path") ;;
+    wallboard) extra=("$wallboard_path" "$(stable_etag)") ;;
+  esac
+  wrk --threads 2 --connections 4 --duration "${2}s" --timeout 10s -s bench/wrk.lua "$URL" \
+    -- "$1" "$tokens" "${extra[@]}" >"$3"
+}
+modes="health leaderboard values kudos standings wallboard"
 echo "Warming up (2 s each)"
-for mode in health leaderboard values kudos; do measure "$mode" 2 "$run_dir/warmup-$mode.txt"; done
+for mode in $modes; do measure "$mode" 2 "$run_dir/warmup-$mode.txt"; done
 # Interleaved rounds, so that a change in the machine's load weighs on the three figures alike.
 slice=$(( DURATION / ROUNDS > 0 ? DURATION / ROUNDS : 1 ))
-echo "Measuring $ROUNDS rounds of ${slice} s each of health, leaderboard, values, kudos"
+echo "Measuring $ROUNDS rounds of ${slice} s each of ${modes// /, }"
 cut -d' ' -f1-3 /proc/loadavg >"$run_dir/load.txt"
 for round in $(seq "$ROUNDS"); do
-  for mode in health leaderboard values kudos; do measure "$mode" "$slice" "$run_dir/$mode-$round.txt"; done
+  for mode in $modes; do measure "$mode" "$slice" "$run_dir/$mode-$round.txt"; done
 done
 cut -d' ' -f1-3 /proc/loadavg >>"$run_dir/load.txt"
+echo "KPI intake: 100 batches of 1,000 rows through POST /api/v1/metrics"
+machine=$(head -1 "$tokens" | cut -f1)
+metrics_token=$(.venv/bin/flask tokens create "$machine" --scope metrics --label "bench KPI intake")
+.venv/bin/python bench/campaign.py intake "$URL" "$metrics_token" "$run_dir/intake.json"
 finish
 trap - EXIT
 

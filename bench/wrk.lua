@@ -1,5 +1,7 @@
 -- wrk script of bench/run.sh: one kind of request, the seeded tokens in rotation, statuses checked.
--- Usage: wrk -t2 -c4 -d10s -s bench/wrk.lua http://127.0.0.1:PORT -- health|leaderboard|values|kudos TOKENS_FILE
+-- Usage: wrk -t2 -c4 -d10s -s bench/wrk.lua http://127.0.0.1:PORT -- MODE TOKENS_FILE [PATH [ETAG]]
+-- MODE: health, leaderboard, values, kudos, standings (GET PATH, a campaign's standings) or wallboard
+-- (GET PATH, a wallboard's data, with If-None-Match: ETAG, so 304 is expected).
 -- TOKENS_FILE has "username<TAB>token" lines (written by `flask bench seed`).
 -- values (GET /api/v1/values) is the reference: the least an authenticated request costs.
 -- kudos: each giver praises another token holder with 1 point, so budgets and pair caps last.
@@ -13,15 +15,16 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local expected, users, tokens, count, sent
+local expected, users, tokens, count, sent, path, etag
 local message = "Thanks for taking the escalated call and solving it in one go (benchmark)."
 
 function init(args)
   mode = args[1]  -- a global: done() reads it from a thread
-  expected = ({health = 200, leaderboard = 200, values = 200, kudos = 201})[mode]
+  expected = ({health = 200, leaderboard = 200, values = 200, kudos = 201, standings = 200, wallboard = 304})[mode]
   if expected == nil then
-    error("mode must be health, leaderboard, values or kudos")
+    error("mode must be health, leaderboard, values, kudos, standings or wallboard")
   end
+  path, etag = args[3], args[4]
   users, tokens = {}, {}
   for line in io.lines(args[2]) do
     local user, token = line:match("^(%S+)\t(%S+)$")
@@ -44,10 +47,16 @@ function request()
   if mode == "health" then
     return wrk.format("GET", "/api/v1/health")
   end
+  if mode == "wallboard" then
+    return wrk.format("GET", path, {["If-None-Match"] = etag})
+  end
   local giver = sent % count + 1
   local headers = {["Authorization"] = "Bearer " .. tokens[giver]}
   if mode == "leaderboard" then
     return wrk.format("GET", "/api/v1/leaderboard?period=month", headers)
+  end
+  if mode == "standings" then
+    return wrk.format("GET", path, headers)
   end
   if mode == "values" then
     return wrk.format("GET", "/api/v1/values", headers)

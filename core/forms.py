@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from flask import flash
 from flask_wtf import FlaskForm
 
 from core.errors import DomainError
@@ -18,6 +19,12 @@ def apply_domain_error(form: FlaskForm, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def flash_form_errors(form: FlaskForm) -> None:
+    """Flash a form's errors, for a small form posted from a page that redirects back (a comment box)."""
+    for message in [*form.form_errors, *(error for field in form for error in field.errors)]:
+        flash(message, "error")
 
 
 @dataclass

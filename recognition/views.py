@@ -22,11 +22,12 @@ from core.api import keyset_page
 from core.auth.views import safe_next
 from core.clock import utcnow
 from core.extensions import db
-from core.forms import saving
+from core.forms import flash_form_errors, saving
 from core.models import Person
 from core.services import require_person, require_team
 from recognition import queries, reports, services
 from recognition.badges import announcement_title, badge_title, value_names
+from recognition.campaigns import queries as campaign_queries
 from recognition.forms import ActionForm, CommentForm, GiveKudosForm, HideForm, ValueForm
 from recognition.ledger import LEVEL_THRESHOLDS, level_for
 from recognition.models import Kudos, Value
@@ -60,10 +61,6 @@ def _all(stmt) -> list:
 def _back(fallback: str):
     return redirect(safe_next(request.form.get("next"), fallback))
 
-
-def _flash_errors(form) -> None:
-    for message in [*form.form_errors, *(error for field in form for error in field.errors)]:
-        flash(message, "error")
 
 
 def _names_for(items: list[queries.FeedItem]) -> dict[str, str]:
@@ -179,7 +176,7 @@ def applaud(kudos_id: int):
                 services.remove_reaction(kudos, me())
             else:
                 services.react(kudos, me(), now=utcnow())
-    _flash_errors(form)
+    flash_form_errors(form)
     return _back(url_for("recognition.kudos_page", kudos_id=kudos_id))
 
 
@@ -206,7 +203,7 @@ def retract(kudos_id: int):
         if saved.ok:
             flash(_("Your kudos is taken back and its points are back in your budget."), "success")
             return _back(url_for("recognition.feed"))
-    _flash_errors(form)
+    flash_form_errors(form)
     return _back(url_for("recognition.kudos_page", kudos_id=kudos_id))
 
 
@@ -261,16 +258,25 @@ def profile(username: str):
 @bp.route("/leaderboard")
 @login_required
 def leaderboard():
-    """This week's or month's top N people and teams (organisation time zone); the viewer's own rank, when
-    outside the top, is shown to them alone."""
+    """This week's or month's top N people and teams (organisation time zone), or a running campaign's by
+    score (its tab shows only while one runs that the viewer sees); the viewer's own rank, when outside the
+    top, is shown to them alone."""
+    now, limit = utcnow(), top_n()
+    campaign = campaign_queries.running_campaign_for(me(), now=now)
     period = request.args.get("period", "week")
+    if period == "campaign" and campaign is not None:
+        people, teams = (queries.leaderboard(me(), period="campaign", scope=scope, limit=limit, now=now,
+                                             campaign_id=campaign.id) for scope in ("people", "teams"))
+        return render_template("recognition/leaderboard.html", period=period, people=people, teams=teams,
+                               top_n=limit, campaign=people.campaign,
+                               dates=(people.campaign.first_day, people.campaign.last_day))
     if period not in queries.BOARD_PERIODS:
         period = "week"
-    now, limit = utcnow(), top_n()
     people = queries.leaderboard(me(), period=period, scope="people", limit=limit, now=now)
     teams = queries.leaderboard(me(), period=period, scope="teams", limit=limit, now=now)
     return render_template("recognition/leaderboard.html", period=period, people=people, teams=teams,
-                           top_n=limit, dates=reports.period_dates(period, people.period_key))
+                           top_n=limit, campaign=campaign,
+                           dates=reports.period_dates(period, people.period_key))
 
 
 # --- admin: values ---------------------------------------------------------------------------
@@ -332,7 +338,7 @@ def set_value_active(value_id: int):
             name = value.name_in(locale())
             flash(_("%(name)s is in use again.", name=name) if active
                   else _("%(name)s no longer takes new kudos; past kudos keep it.", name=name), "success")
-    _flash_errors(form)
+    flash_form_errors(form)
     return redirect(url_for("recognition.values"))
 
 
@@ -343,7 +349,7 @@ def move_value(value_id: int):
     if form.validate_on_submit():
         with saving(form):
             services.move_value(value, -1 if request.form.get("direction") == "up" else 1, actor=me())
-    _flash_errors(form)
+    flash_form_errors(form)
     return redirect(url_for("recognition.values"))
 
 

@@ -86,12 +86,22 @@ class StandingsScope:
     def sees_in_full(self, person_id: int, team_id: int | None) -> bool:
         return self.everyone or person_id == self.person_id or (team_id is not None and team_id in self.team_ids)
 
+    def sees_team_in_full(self, team_id: int) -> bool:
+        """Whether every row of the team is visible: what a team filter of the standings may offer."""
+        return self.everyone or team_id in self.team_ids
+
+
+def led_team_ids(viewer: Person, campaign: Campaign) -> frozenset[int]:
+    """The campaign's teams the viewer leads (supervises, or manages the site of)."""
+    if not has_role(viewer, "supervisor"):
+        return frozenset()
+    return frozenset((supervised_team_ids(viewer) | managed_team_ids(viewer)) & _team_ids(campaign))
+
 
 def standings_scope(viewer: Person, campaign: Campaign) -> StandingsScope:
     if can_manage_campaign(viewer, campaign):
         return StandingsScope(everyone=True, person_id=viewer.id)
-    led = supervised_team_ids(viewer) | managed_team_ids(viewer) if has_role(viewer, "supervisor") else set()
-    return StandingsScope(person_id=viewer.id, team_ids=frozenset(led & _team_ids(campaign)))
+    return StandingsScope(person_id=viewer.id, team_ids=led_team_ids(viewer, campaign))
 
 
 def leads_participant(viewer: Person, campaign: Campaign, nominee: Person) -> bool:
@@ -103,6 +113,14 @@ def leads_participant(viewer: Person, campaign: Campaign, nominee: Person) -> bo
 
 def can_see_acknowledgements(viewer: Person, campaign: Campaign) -> bool:
     return can_manage_campaign(viewer, campaign) or bool(standings_scope(viewer, campaign).team_ids)
+
+
+def acknowledgement_team_ids(viewer: Person, campaign: Campaign) -> set[int] | None:
+    """Whose acknowledgements the viewer follows: ``None`` (every participant) for those who run the
+    campaign, else the participating teams they lead (check :func:`can_see_acknowledgements` first)."""
+    if can_manage_campaign(viewer, campaign):
+        return None
+    return set(led_team_ids(viewer, campaign))
 
 
 def can_make_wallboard_for_team(viewer: Person, team_id: int) -> bool:

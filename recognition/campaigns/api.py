@@ -14,11 +14,11 @@ from flask.views import MethodView
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from core.access import require_role, role_required
 from core.api import ApiBlueprint, keyset_page
 from core.api.schemas import ListArgsSchema
+from core.cache import kept_results
 from core.clock import utcnow
 from core.db import writes_on_read
 from core.errors import NotAllowed, NotFound
@@ -40,10 +40,10 @@ from recognition.campaigns.services import (
     CampaignSpec, DimensionSpec, RequirementSpec, SourceSpec,
 )
 from recognition.campaigns.standings import ensure_fresh_for_read
-from recognition.models import Value
 
 blp = ApiBlueprint("campaigns_api", __name__,
                    description="KPIs, campaigns, standings, nominations, awards and wallboards")
+STANDINGS_KEPT_SECONDS = 30.0
 
 
 def caller() -> Person:
@@ -145,12 +145,10 @@ def campaign_payload(campaign: Campaign, viewer: Person, *, now) -> dict:
     manages = access.can_manage_campaign(viewer, campaign)
     counts = None
     if access.can_see_acknowledgements(viewer, campaign):
-        scope = access.standings_scope(viewer, campaign)
-        done, total = queries.acknowledgement_counts(campaign, team_ids=None if manages else set(scope.team_ids))
+        done, total = queries.acknowledgement_counts(
+            campaign, team_ids=access.acknowledgement_team_ids(viewer, campaign))
         counts = {"acknowledged": done, "participants": total}
-    values = {d.value_id for d in campaign.dimensions if d.value_id}
-    value_slugs = dict(db.session.execute(
-        select(Value.id, Value.slug).where(Value.id.in_(values))).all()) if values else {}
+    value_slugs = {value_id: value.slug for value_id, value in queries.dimension_values(campaign).items()}
     return {
         "id": campaign.id, "name": campaign.name, "name_zh": campaign.name_zh, "description": campaign.description,
         "state": campaign.state_at(now), "starts_at": campaign.starts_at, "ends_at": campaign.ends_at,
@@ -265,8 +263,7 @@ def acknowledgements(campaign_id):
     campaign = access.visible_campaign_or_404(caller(), campaign_id)
     if not access.can_see_acknowledgements(caller(), campaign):
         raise NotAllowed(_("You are not allowed to do this."))
-    team_ids = None if access.can_manage_campaign(caller(), campaign) else set(
-        access.standings_scope(caller(), campaign).team_ids)
+    team_ids = access.acknowledgement_team_ids(caller(), campaign)
     done, total = queries.acknowledgement_counts(campaign, team_ids=team_ids)
     missing = db.session.execute(queries.unacknowledged_participants(campaign, team_ids=team_ids)).scalars()
     return {"acknowledged": done, "participants": total,
@@ -279,18 +276,30 @@ def acknowledgements(campaign_id):
 @blp.response(200, StandingsSchema)
 def standings(args, campaign_id):
     """Ranked rows: the public top N and your own row for participants; your teams' rows for a
-    supervisor; every row for those who run the campaign. ``dimension`` ranks by one dimension."""
+    supervisor; every row for those who run the campaign. ``dimension`` ranks by one dimension.
+
+    Answers are kept in the process per stored standings version, viewer and scope (names in them
+    may lag up to ``STANDINGS_KEPT_SECONDS``): a wallboard-sized crowd of readers costs two queries
+    a request until the standings change."""
     now = utcnow()
     viewer = caller()
     campaign = ensure_fresh_for_read(access.visible_campaign_or_404(viewer, campaign_id), now=now)
     dimension = services.dimension_of(campaign, args["dimension"]) if args["dimension"] else None
     top_n = queries.board_top_n()
-    rows, next_cursor = queries.standings_page(campaign, access.standings_scope(viewer, campaign),
-                                               limit=args["limit"], cursor=args["cursor"], dimension=dimension,
-                                               top_n=top_n)
-    return {"campaign": campaign.id, "dimension": dimension.id if dimension else None, "top_n": top_n,
+    scope = access.standings_scope(viewer, campaign)
+
+    def answer() -> dict:
+        rows, next_cursor = queries.standings_page(campaign, scope, limit=args["limit"], cursor=args["cursor"],
+                                                   dimension=dimension, top_n=top_n)
+        return StandingsSchema().dump({
+            "campaign": campaign.id, "dimension": dimension.id if dimension else None, "top_n": top_n,
             "version": campaign.standings_version, "computed_at": campaign.standings_computed_at,
-            "items": rows, "next": next_cursor, "me": queries.own_standing(campaign, viewer)}
+            "items": rows, "next": next_cursor, "me": queries.own_standing(campaign, viewer)})
+
+    key = (campaign.id, campaign.standings_version, campaign.standings_computed_at, viewer.id, scope,
+           dimension.id if dimension else None, args["limit"], args["cursor"], top_n)
+    kept = kept_results("campaign_standings", max_age=STANDINGS_KEPT_SECONDS)
+    return current_app.json.response(kept.get_or_make(key, answer))
 
 
 @blp.route("/campaigns/<int:campaign_id>/nominations")

@@ -26,6 +26,7 @@ from recognition.campaigns.models import (
     campaign_teams,
 )
 from recognition.campaigns.standings import ensure_fresh_for_read
+from recognition.models import Value
 
 
 def board_top_n() -> int:
@@ -60,6 +61,25 @@ def campaigns_visible_to(viewer: Person, *, states: tuple[str, ...] = (), now: d
                 conditions.append(and_(Campaign.status == "open", Campaign.ends_at <= now))
         stmt = stmt.where(or_(*conditions) if conditions else false())
     return stmt
+
+
+def campaign_team_choices(person: Person, campaign: Campaign | None = None) -> Select:
+    """Teams the editor offers: the active teams the person manages (every active team for an admin),
+    plus the campaign's own teams, so an edit shows what the campaign has."""
+    offered = Team.active.is_(True)
+    if person.role != "admin":
+        offered = and_(offered, Team.id.in_(sorted(managed_team_ids(person))))
+    if campaign is not None:
+        offered = or_(offered, Team.id.in_([team.id for team in campaign.teams]))
+    return select(Team).where(offered).order_by(Team.name)
+
+
+def dimension_values(campaign: Campaign) -> dict[int, Value]:
+    """The values the campaign's kudos dimensions count, by id (one query, none without such a dimension)."""
+    ids = sorted({d.value_id for d in campaign.dimensions if d.value_id})
+    if not ids:
+        return {}
+    return {value.id: value for value in db.session.execute(select(Value).where(Value.id.in_(ids))).scalars()}
 
 
 def campaigns_awaiting_acknowledgement(person: Person, *, now: datetime) -> Select:
@@ -114,6 +134,18 @@ def acknowledged_at(campaign: Campaign, person: Person) -> datetime | None:
         select(Acknowledgement.acknowledged_at)
         .where(Acknowledgement.campaign_id == campaign.id, Acknowledgement.person_id == person.id)
     ).scalar_one_or_none()
+
+
+def participants_in_teams(campaign: Campaign, team_ids: set[int] | frozenset[int]) -> Select:
+    """The campaign's participants in these teams, by team and name (a lead's nominees)."""
+    return (
+        select(Person)
+        .join(campaign_teams, campaign_teams.c.team_id == Person.team_id)
+        .where(campaign_teams.c.campaign_id == campaign.id, Person.role == "agent", Person.active.is_(True),
+               Person.team_id.in_(sorted(team_ids)))
+        .options(selectinload(Person.team))
+        .order_by(Person.team_id, Person.name, Person.id)
+    )
 
 
 def nominations_of(campaign: Campaign, viewer: Person) -> Select:
@@ -232,9 +264,10 @@ def _cell(dimension: Dimension, row: DimensionStanding) -> DimensionCell:
 
 
 def standings_page(campaign: Campaign, scope: StandingsScope, *, limit: int, cursor: str | None = None,
-                   dimension: Dimension | None = None, top_n: int | None = None
+                   dimension: Dimension | None = None, top_n: int | None = None, team_id: int | None = None
                    ) -> tuple[list[StandingRow], str | None]:
-    """The rows the scope may see, by rank (overall, or in ``dimension``), keyset-paginated on rank.
+    """The rows the scope may see, by rank (overall, or in ``dimension``), keyset-paginated on rank;
+    ``team_id`` narrows them to one team (ranks stay the campaign's).
 
     Two or three queries: the rows, their breakdowns (rows seen in full), and nothing else.
     """
@@ -254,6 +287,8 @@ def standings_page(campaign: Campaign, scope: StandingsScope, *, limit: int, cur
     visible = _visible(model, scope, top_n, public)
     if visible is not None:
         stmt = stmt.where(visible)
+    if team_id is not None:
+        stmt = stmt.where(model.team_id == team_id)
     if after is not None:
         stmt = stmt.where(model.rank > after)
     rows = db.session.execute(stmt.order_by(model.rank).limit(limit + 1)).all()
@@ -342,7 +377,21 @@ def current_campaign_for(viewer: Person, *, now: datetime) -> Campaign:
 
     :raise NotFound: when no launched campaign has started
     """
-    base = campaigns_visible_to(viewer).where(Campaign.status != "draft", Campaign.starts_at <= now)
+    campaign = _latest_started(viewer, campaigns_visible_to(viewer).where(Campaign.status != "draft",
+                                                                          Campaign.starts_at <= now))
+    if campaign is None:
+        raise NotFound(_("No campaign has started yet."), field="campaign")
+    return campaign
+
+
+def running_campaign_for(viewer: Person, *, now: datetime) -> Campaign | None:
+    """The running campaign a leaderboard offers: the latest started one of the viewer's team, else the
+    latest started one anyone sees; ``None`` when none is running."""
+    return _latest_started(viewer, campaigns_visible_to(viewer, states=("running",), now=now))
+
+
+def _latest_started(viewer: Person, base: Select) -> Campaign | None:
+    """The latest started campaign of ``base`` of the viewer's team, else of all (two queries at most)."""
     order = (Campaign.starts_at.desc(), Campaign.id.desc())
     campaign = None
     if viewer.team_id is not None:
@@ -350,10 +399,7 @@ def current_campaign_for(viewer: Person, *, now: datetime) -> Campaign:
             base.where(Campaign.id.in_(select(campaign_teams.c.campaign_id)
                                        .where(campaign_teams.c.team_id == viewer.team_id)))
             .order_by(*order).limit(1)).scalar_one_or_none()
-    campaign = campaign or db.session.execute(base.order_by(*order).limit(1)).scalar_one_or_none()
-    if campaign is None:
-        raise NotFound(_("No campaign has started yet."), field="campaign")
-    return campaign
+    return campaign or db.session.execute(base.order_by(*order).limit(1)).scalar_one_or_none()
 
 
 def campaign_leaderboard(viewer: Person, *, campaign_id: int | None, scope: str = "people",
@@ -403,3 +449,23 @@ def _team_board(campaign: Campaign, viewer: Person, limit: int) -> CampaignBoard
     me = next((ScoreStanding(row.rank, row.score) for row, (team_id, _n, _s) in zip(board, ranked)
                if team_id == viewer.team_id), None)
     return CampaignBoard(campaign, "teams", board[:limit], me)
+
+
+# --- what a manager may make a wallboard for -------------------------------------------------
+
+def wallboard_campaigns(viewer: Person) -> Select:
+    """Launched campaigns the viewer runs (as :func:`access.can_manage_campaign` decides), newest first:
+    a draft has nothing to show on a screen yet."""
+    stmt = select(Campaign).where(Campaign.status != "draft")
+    if viewer.role != "admin":
+        stmt = stmt.where(or_(
+            Campaign.created_by_id == viewer.id,
+            Campaign.id.in_(select(campaign_teams.c.campaign_id)
+                            .where(campaign_teams.c.team_id.in_(managed_team_ids(viewer))))))
+    return stmt.order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+
+
+def wallboard_teams(viewer: Person) -> Select:
+    """Active teams the viewer manages (as :func:`access.can_make_wallboard_for_team` decides), by name."""
+    stmt = select(Team).where(Team.active.is_(True)).order_by(Team.name)
+    return stmt if viewer.role == "admin" else stmt.where(Team.id.in_(managed_team_ids(viewer)))

@@ -250,13 +250,18 @@ def create_campaign(spec: CampaignSpec, *, actor: Person, now: datetime, draft: 
     return campaign
 
 
+def is_editable(campaign: Campaign) -> bool:
+    """Drafts, scheduled, running and ended campaigns can change; once awards are published, nothing can."""
+    return campaign.status != "published"
+
+
 def update_campaign(campaign: Campaign, spec: CampaignSpec, *, actor: Person, now: datetime) -> Campaign:
     """Replace a campaign's description (dimensions given with their ``id`` are kept with their
     nominations; the others are removed). Its standings become stale.
 
     :raise CampaignNotEditable: once awards are published
     """
-    if campaign.status == "published":
+    if not is_editable(campaign):
         raise CampaignNotEditable(_("Awards are published: the campaign can no longer change."))
     _apply_spec(campaign, spec, actor)
     bump_inputs(campaign)

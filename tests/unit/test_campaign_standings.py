@@ -108,15 +108,15 @@ def test_team_progress_against_targets_is_an_aggregate_of_teams(floor, org):
 
 @pytest.fixture
 def computations(monkeypatch):
-    """Count the standings computations."""
+    """Count the standings calculations."""
     count = [0]
-    original = standings.compute_standings
+    original = standings.calculate_standings
 
-    def counted(campaign, *, now):
+    def counted(campaign):
         count[0] += 1
-        return original(campaign, now=now)
+        return original(campaign)
 
-    monkeypatch.setattr(standings, "compute_standings", counted)
+    monkeypatch.setattr(standings, "calculate_standings", counted)
     return count
 
 
@@ -177,14 +177,15 @@ def test_in_the_background_readers_keep_the_stored_standings_until_the_new_ones_
         CampaignStanding.campaign_id == campaign.id, CampaignStanding.rank == 1)).scalar_one()
 
     monkeypatch.setitem(app.config, "STANDINGS_REFRESH", "background")
+    monkeypatch.setattr(standings, "_LAST_REFRESH", {})
     release = threading.Event()
-    original = standings.compute_standings
+    original = standings.calculate_standings
 
-    def slow(campaign, *, now):
+    def slow(campaign):
         assert release.wait(10)
-        return original(campaign, now=now)
+        return original(campaign)
 
-    monkeypatch.setattr(standings, "compute_standings", slow)
+    monkeypatch.setattr(standings, "calculate_standings", slow)
     put_kpis([rate("agent1", "2026-03-06", "csat", 100, 100)])
     reading = sqlite_write_intent.set(False)  # as a GET request reads
     try:
@@ -205,3 +206,27 @@ def test_in_the_background_readers_keep_the_stored_standings_until_the_new_ones_
     top_after = db.session.execute(select(CampaignStanding.person_id).where(
         CampaignStanding.campaign_id == campaign_id, CampaignStanding.rank == 1)).scalar_one()
     assert top_after != top_before  # agent1's 100 % moved the top
+
+
+def test_a_campaign_rests_after_a_background_recomputation(floor, app, monkeypatch):
+    campaign, _alpha, _bravo = floor
+    campaign_id = campaign.id
+    fresh(campaign)
+    monkeypatch.setitem(app.config, "STANDINGS_REFRESH", "background")
+    monkeypatch.setattr(standings, "_LAST_REFRESH", {campaign_id: (time.monotonic(), 1.0)})  # 1 s, just now
+    put_kpis([rate("agent1", "2026-03-06", "csat", 100, 100)])
+    reading = sqlite_write_intent.set(False)
+    try:
+        fresh(campaign)
+        assert not standings.refreshing(campaign_id)  # resting: four times the last duration
+        monkeypatch.setattr(standings, "REFRESH_REST_FACTOR", 0.0)
+        fresh(campaign)
+        assert standings.refreshing(campaign_id)
+        db.session.rollback()
+    finally:
+        sqlite_write_intent.reset(reading)
+    deadline = time.monotonic() + 10
+    while standings.refreshing(campaign_id) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    db.session.rollback()
+    assert db.session.get(Campaign, campaign_id).standings_fresh

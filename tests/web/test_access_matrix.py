@@ -95,6 +95,19 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "campaigns_api.award_credential_json": "api_signed_in",
     "campaigns_api.Wallboards": "api_manager",
     "campaigns_api.revoke_wallboard": "api_manager",
+    # campaign pages (who sees which campaign, standings row and award: recognition.campaigns.access's,
+    # tested in test_campaign_pages)
+    **{f"campaigns.{name}": "signed_in" for name in ("index", "detail", "acknowledge")},
+    **{f"campaigns.{name}": "manager" for name in ("new", "edit", "launch", "delete")},
+    "campaign_results.standings": "signed_in",
+    "campaign_results.awards": "signed_in",
+    "campaign_results.credential": "signed_in",
+    "campaign_results.nominations": "supervisor",
+    "campaign_results.publish": "manager",
+    "campaign_results.citation": "manager",
+    **{f"kpis.{name}": "manager" for name in (
+        "definitions", "new_definition", "edit_definition", "upload", "template")},
+    **{f"wallboard_links.{name}": "manager" for name in ("index", "revoke")},
     # wallboards: no sign-in, the link is the key (unknown links are 404)
     "wallboard.data": "public",
     "wallboard.page": "public",

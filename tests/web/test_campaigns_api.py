@@ -15,9 +15,9 @@ from recognition.campaigns.models import Award, Campaign
 from recognition.campaigns.services import DimensionSpec, SourceSpec
 from recognition.models import Announcement, BadgeAward, GivingSpend, PointsEntry
 from tests.campaign_fixtures import (  # noqa: F401
-    api, days_ago, ended, floor, local_midnight, make_campaign, metrics, running,
+    api, days_ago, ended, floor, local_midnight, make_campaign, metrics, put_kpis, rate, running,
 )
-from tests.kudos_fixtures import MESSAGE, value  # noqa: F401
+from tests.kudos_fixtures import MESSAGE, count_queries, value  # noqa: F401
 from tests.web.api_asserts import assert_api_error
 
 
@@ -153,6 +153,21 @@ def test_participants_acknowledge_the_brief_and_leads_see_who_has_not(api, org, 
 
 def usernames(response) -> list[str]:
     return [row["username"] for row in response.json["items"]]
+
+
+def test_unchanged_standings_are_answered_from_the_kept_answer_and_a_change_shows_at_once(api, org, floor):
+    campaign = running(org)
+    url = f"/campaigns/{campaign.id}/standings"
+    agent = api(org.agent)
+    first = agent.get(url).json
+    with count_queries() as counter:
+        again = agent.get(url).json
+    assert again == first and counter[0] <= 4  # SQLite's BEGIN, the token, its person, the campaign
+    assert first["me"]["username"] == "agent1" and first["me"]["rank"] == 7
+    put_kpis([rate("agent1", days_ago(1), "csat", 1000, 1000)], now=utcnow())
+    moved = agent.get(url).json
+    assert moved["version"] > first["version"] and moved["me"]["rank"] < 7  # moved up at once
+    assert api(org.other_agent).get(url).json["me"]["username"] == "agent2"  # each viewer their own answer
 
 
 def test_standings_show_the_top_n_and_ones_own_row_to_participants_teams_to_supervisors_all_to_managers(

@@ -5,31 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from core.clock import utcnow
 from core.extensions import db
 from recognition import services
-from tests.kudos_fixtures import forget_kept_boards, value  # noqa: F401
-
-
-def statements(client, url: str) -> int:
-    """SQL statements of one page load (SQLite's BEGIN, sent when no transaction is open yet, is not one)."""
-    db.session.expire_all()
-    forget_kept_boards()  # a board kept from the previous load would make this one cheaper
-    seen = []
-
-    def note(conn, cursor, statement, parameters, context, executemany):
-        if statement.strip().upper() != "BEGIN":
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    assert response.status_code == 200, url
-    return len(seen)
+from tests.kudos_fixtures import value  # noqa: F401
+from tests.page_queries import statements
 
 
 @pytest.fixture
