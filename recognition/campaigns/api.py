@@ -18,7 +18,6 @@ from flask_login import current_user
 from core.access import require_role, role_required
 from core.api import ApiBlueprint, keyset_page
 from core.api.schemas import ListArgsSchema
-from core.cache import kept_results
 from core.clock import utcnow
 from core.db import writes_on_read
 from core.errors import NotAllowed, NotFound
@@ -43,7 +42,6 @@ from recognition.campaigns.standings import ensure_fresh_for_read
 
 blp = ApiBlueprint("campaigns_api", __name__,
                    description="KPIs, campaigns, standings, nominations, awards and wallboards")
-STANDINGS_KEPT_SECONDS = 30.0
 
 
 def caller() -> Person:
@@ -276,30 +274,18 @@ def acknowledgements(campaign_id):
 @blp.response(200, StandingsSchema)
 def standings(args, campaign_id):
     """Ranked rows: the public top N and your own row for participants; your teams' rows for a
-    supervisor; every row for those who run the campaign. ``dimension`` ranks by one dimension.
-
-    Answers are kept in the process per stored standings version, viewer and scope (names in them
-    may lag up to ``STANDINGS_KEPT_SECONDS``): a wallboard-sized crowd of readers costs two queries
-    a request until the standings change."""
+    supervisor; every row for those who run the campaign. ``dimension`` ranks by one dimension."""
     now = utcnow()
     viewer = caller()
     campaign = ensure_fresh_for_read(access.visible_campaign_or_404(viewer, campaign_id), now=now)
     dimension = services.dimension_of(campaign, args["dimension"]) if args["dimension"] else None
     top_n = queries.board_top_n()
-    scope = access.standings_scope(viewer, campaign)
-
-    def answer() -> dict:
-        rows, next_cursor = queries.standings_page(campaign, scope, limit=args["limit"], cursor=args["cursor"],
-                                                   dimension=dimension, top_n=top_n)
-        return StandingsSchema().dump({
-            "campaign": campaign.id, "dimension": dimension.id if dimension else None, "top_n": top_n,
+    rows, next_cursor = queries.standings_page(campaign, access.standings_scope(viewer, campaign),
+                                               limit=args["limit"], cursor=args["cursor"], dimension=dimension,
+                                               top_n=top_n)
+    return {"campaign": campaign.id, "dimension": dimension.id if dimension else None, "top_n": top_n,
             "version": campaign.standings_version, "computed_at": campaign.standings_computed_at,
-            "items": rows, "next": next_cursor, "me": queries.own_standing(campaign, viewer)})
-
-    key = (campaign.id, campaign.standings_version, campaign.standings_computed_at, viewer.id, scope,
-           dimension.id if dimension else None, args["limit"], args["cursor"], top_n)
-    kept = kept_results("campaign_standings", max_age=STANDINGS_KEPT_SECONDS)
-    return current_app.json.response(kept.get_or_make(key, answer))
+            "items": rows, "next": next_cursor, "me": queries.own_standing(campaign, viewer)}
 
 
 @blp.route("/campaigns/<int:campaign_id>/nominations")

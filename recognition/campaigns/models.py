@@ -136,7 +136,8 @@ class Campaign(Base):
     standings_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     awards_version: Mapped[int] = mapped_column(default=0)
     # Team aggregates against each bound requirement, computed with the standings (public).
-    team_progress: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Deferred: large with many teams, and read only where progress is shown (not by standings reads).
+    team_progress: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, deferred=True)
 
     created_by: Mapped[Person | None] = relationship()
     teams: Mapped[list[Team]] = relationship(secondary=campaign_teams, order_by="Team.name")

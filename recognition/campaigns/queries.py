@@ -6,6 +6,7 @@ may see is decided by :func:`recognition.campaigns.access.standings_scope`; thes
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from core.access import managed_team_ids
 from core.api import decode_cursor, encode_cursor
+from core.cache import kept_results
 from core.errors import InvalidInput, NotFound
 from core.extensions import db
 from core.models import Person, Team
@@ -225,15 +227,6 @@ class StandingRow:
     dimension: DimensionCell | None = None
 
 
-def _visible(model, scope: StandingsScope, top_n: int, public_condition):
-    if scope.everyone:
-        return None
-    conditions = [and_(model.rank <= top_n, public_condition), model.person_id == scope.person_id]
-    if scope.team_ids:
-        conditions.append(model.team_id.in_(sorted(scope.team_ids)))
-    return or_(*conditions)
-
-
 def _rank_cursor(cursor: str | None) -> int | None:
     after = decode_cursor(cursor)
     if after is not None and (type(after) is not int or not 0 <= after < 2**31):
@@ -241,95 +234,168 @@ def _rank_cursor(cursor: str | None) -> int | None:
     return after
 
 
-def breakdowns(campaign: Campaign, person_ids: list[int]) -> dict[int, tuple[DimensionCell, ...]]:
-    """Person id → their standing in every dimension, in dimension order: one query."""
-    if not person_ids:
-        return {}
-    dimensions = {d.id: d for d in campaign.dimensions}
-    cells: dict[int, list[DimensionCell]] = {pid: [] for pid in person_ids}
-    for row in db.session.execute(
-        select(DimensionStanding).where(DimensionStanding.dimension_id.in_(list(dimensions)),
-                                        DimensionStanding.person_id.in_(person_ids))
-    ).scalars():
-        dimension = dimensions.get(row.dimension_id)
-        if dimension is not None:
-            cells[row.person_id].append(_cell(dimension, row))
-    order = {d.id: d.position for d in campaign.dimensions}
-    return {pid: tuple(sorted(found, key=lambda c: order[c.dimension_id])) for pid, found in cells.items()}
+# The stored standings of a campaign, kept in this process per computation: every standings read
+# (pages, the API) filters them in memory, so a crowd of readers costs no standings query until the
+# next computation. Names and team names in them may lag a rename by up to this many seconds.
+STANDINGS_KEPT_SECONDS = 30.0
 
 
-def _cell(dimension: Dimension, row: DimensionStanding) -> DimensionCell:
+@dataclass(frozen=True)
+class _Entry:
+    """A participant's stored overall standing, with their names as of the load."""
+
+    rank: int
+    person_id: int
+    username: str
+    name: str
+    team_id: int | None
+    team: str | None
+    score: float
+    eligible_dimensions: int
+    gap_to_next: float | None
+
+
+@dataclass(frozen=True)
+class KeptStandings:
+    """One computation of a campaign's standings: overall by rank, and each dimension by its rank."""
+
+    overall: tuple[_Entry, ...]
+    of_person: dict[int, _Entry]
+    of_team: dict[int | None, tuple[_Entry, ...]]
+    cells: dict[int, tuple[DimensionCell, ...]]  # person id → breakdown, in dimension order
+    by_dimension: dict[int, tuple[tuple[_Entry, DimensionCell], ...]]
+    cell_of: dict[tuple[int, int], DimensionCell]  # (dimension id, person id) → cell
+
+    def ranked(self, dimension_id: int | None) -> Sequence[tuple[_Entry, DimensionCell | None]]:
+        """Every row by rank: overall, or in one dimension."""
+        if dimension_id is None:
+            return [(entry, None) for entry in self.overall]
+        return self.by_dimension.get(dimension_id, ())
+
+    def candidates(self, dimension_id: int | None, scope: StandingsScope, top_n: int
+                   ) -> Sequence[tuple[_Entry, DimensionCell | None]]:
+        """The rows a restricted scope could see, by rank: the first ``top_n``, one's own, one's teams'
+        (the whole list for those who see everyone)."""
+        if scope.everyone:
+            return self.ranked(dimension_id)
+        if dimension_id is None:
+            head = [(entry, None) for entry in self.overall[:top_n]]
+        else:
+            head = list(self.by_dimension.get(dimension_id, ())[:top_n])
+        people = [self.of_person.get(scope.person_id)] + [e for t in scope.team_ids for e in self.of_team.get(t, ())]
+        found = {entry.person_id: (entry, cell) for entry, cell in head}
+        for entry in people:
+            if entry is not None and entry.person_id not in found:
+                cell = None if dimension_id is None else self.cell_of.get((dimension_id, entry.person_id))
+                if dimension_id is None or cell is not None:
+                    found[entry.person_id] = (entry, cell)
+        return sorted(found.values(), key=lambda pair: pair[0].rank if pair[1] is None else pair[1].rank)
+
+
+def _cell(dimension: Dimension, row) -> DimensionCell:
     return DimensionCell(dimension.id, dimension.name, dimension.weight, row.value, row.volume, row.eligible,
                          row.percentile, row.rank)
+
+
+def _load_standings(campaign: Campaign) -> KeptStandings:
+    """Two queries: the overall rows with names, and every dimension's rows."""
+    entries = tuple(
+        _Entry(*row) for row in db.session.execute(
+            select(CampaignStanding.rank, CampaignStanding.person_id, Person.username, Person.name,
+                   CampaignStanding.team_id, Team.name, CampaignStanding.score, CampaignStanding.eligible_dimensions,
+                   CampaignStanding.gap_to_next)
+            .join(Person, Person.id == CampaignStanding.person_id)
+            .outerjoin(Team, Team.id == CampaignStanding.team_id)
+            .where(CampaignStanding.campaign_id == campaign.id).order_by(CampaignStanding.rank)
+        ).all())
+    of_person = {entry.person_id: entry for entry in entries}
+    dimensions = {d.id: d for d in campaign.dimensions}
+    cells: dict[int, list[DimensionCell]] = {}
+    by_dimension: dict[int, list[tuple[_Entry, DimensionCell]]] = {d: [] for d in dimensions}
+    rows = db.session.execute(
+        select(DimensionStanding.dimension_id, DimensionStanding.person_id, DimensionStanding.value,
+               DimensionStanding.volume, DimensionStanding.eligible, DimensionStanding.percentile,
+               DimensionStanding.rank)
+        .where(DimensionStanding.dimension_id.in_(list(dimensions))).order_by(DimensionStanding.rank)
+    ).all() if dimensions else []
+    for row in rows:
+        entry = of_person.get(row.person_id)
+        if entry is None:
+            continue
+        cell = _cell(dimensions[row.dimension_id], row)
+        cells.setdefault(row.person_id, []).append(cell)
+        by_dimension[row.dimension_id].append((entry, cell))
+    position = {d.id: d.position for d in campaign.dimensions}
+    of_team: dict[int | None, list[_Entry]] = {}
+    for entry in entries:
+        of_team.setdefault(entry.team_id, []).append(entry)
+    return KeptStandings(
+        entries, of_person, {team: tuple(found) for team, found in of_team.items()},
+        {pid: tuple(sorted(found, key=lambda c: position[c.dimension_id])) for pid, found in cells.items()},
+        {d: tuple(found) for d, found in by_dimension.items()},
+        {(d, entry.person_id): cell for d, found in by_dimension.items() for entry, cell in found},
+    )
+
+
+def kept_standings(campaign: Campaign) -> KeptStandings:
+    """The campaign's stored standings as of their last computation (loaded once per process)."""
+    key = (campaign.id, campaign.standings_version, campaign.standings_computed_at)  # an edit bumps the version
+    kept = kept_results("campaign_standings", max_entries=64, max_age=STANDINGS_KEPT_SECONDS)
+    return kept.get_or_make(key, lambda: _load_standings(campaign))
+
+
+def breakdowns(campaign: Campaign, person_ids: list[int]) -> dict[int, tuple[DimensionCell, ...]]:
+    """Person id → their standing in every dimension, in dimension order."""
+    cells = kept_standings(campaign).cells
+    return {pid: cells.get(pid, ()) for pid in person_ids}
+
+
+def _may_see(scope: StandingsScope, entry: _Entry, rank: int, public: bool, top_n: int) -> bool:
+    """Everyone for those who run the campaign; otherwise the public top N, one's own row, one's teams."""
+    return (scope.everyone or (rank <= top_n and public) or entry.person_id == scope.person_id
+            or entry.team_id in scope.team_ids)
+
+
+def _row(entry: _Entry, full: bool, cells: dict[int, tuple[DimensionCell, ...]]) -> StandingRow:
+    return StandingRow(entry.rank, entry.person_id, entry.username, entry.name, entry.team, entry.score,
+                       entry.eligible_dimensions, full, entry.gap_to_next if full else None,
+                       cells.get(entry.person_id, ()) if full else ())
 
 
 def standings_page(campaign: Campaign, scope: StandingsScope, *, limit: int, cursor: str | None = None,
                    dimension: Dimension | None = None, top_n: int | None = None, team_id: int | None = None
                    ) -> tuple[list[StandingRow], str | None]:
     """The rows the scope may see, by rank (overall, or in ``dimension``), keyset-paginated on rank;
-    ``team_id`` narrows them to one team (ranks stay the campaign's).
-
-    Two or three queries: the rows, their breakdowns (rows seen in full), and nothing else.
-    """
+    ``team_id`` narrows them to one team (ranks stay the campaign's). From :func:`kept_standings`."""
     top_n = top_n or board_top_n()
-    after = _rank_cursor(cursor)
-    if dimension is None:
-        model = CampaignStanding
-        stmt = select(CampaignStanding, Person.username, Person.name, Team.name).where(
-            CampaignStanding.campaign_id == campaign.id)
-        public = CampaignStanding.eligible_dimensions > 0
-    else:
-        model = DimensionStanding
-        stmt = select(DimensionStanding, Person.username, Person.name, Team.name).where(
-            DimensionStanding.dimension_id == dimension.id)
-        public = DimensionStanding.eligible.is_(True)
-    stmt = (stmt.join(Person, Person.id == model.person_id).outerjoin(Team, Team.id == model.team_id))
-    visible = _visible(model, scope, top_n, public)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    if team_id is not None:
-        stmt = stmt.where(model.team_id == team_id)
-    if after is not None:
-        stmt = stmt.where(model.rank > after)
-    rows = db.session.execute(stmt.order_by(model.rank).limit(limit + 1)).all()
-    next_cursor = encode_cursor(rows[limit - 1][0].rank) if len(rows) > limit else None
-    rows = rows[:limit]
-    full_ids = [r[0].person_id for r in rows if scope.sees_in_full(r[0].person_id, r[0].team_id)]
-    if dimension is None:
-        details = breakdowns(campaign, full_ids)
-        return [
-            StandingRow(s.rank, s.person_id, username, name, team, s.score, s.eligible_dimensions,
-                        s.person_id in details, s.gap_to_next if s.person_id in details else None,
-                        details.get(s.person_id, ()))
-            for s, username, name, team in rows
-        ], next_cursor
-    overall = dict(db.session.execute(
-        select(CampaignStanding.person_id, CampaignStanding.score)
-        .where(CampaignStanding.campaign_id == campaign.id,
-               CampaignStanding.person_id.in_(full_ids))
-    ).all()) if full_ids else {}
-    full = set(full_ids)
-    # A public row of a dimension's top shows that dimension only: never the person's overall score.
-    return [
-        StandingRow(d.rank, d.person_id, username, name, team,
-                    overall.get(d.person_id, 0.0) if d.person_id in full else None, 0, d.person_id in full,
-                    dimension=_cell(dimension, d))
-        for d, username, name, team in rows
-    ], next_cursor
+    after = _rank_cursor(cursor) or 0
+    kept = kept_standings(campaign)
+    page = []
+    for entry, cell in kept.candidates(dimension.id if dimension else None, scope, top_n):
+        rank, public = (entry.rank, entry.eligible_dimensions > 0) if cell is None else (cell.rank, cell.eligible)
+        if rank > after and (team_id is None or entry.team_id == team_id) and _may_see(scope, entry, rank, public,
+                                                                                       top_n):
+            page.append((entry, rank, cell))
+            if len(page) > limit:
+                break
+    next_cursor = encode_cursor(page[limit - 1][1]) if len(page) > limit else None
+    rows = []
+    for entry, rank, cell in page[:limit]:
+        full = scope.sees_in_full(entry.person_id, entry.team_id)
+        if cell is None:
+            rows.append(_row(entry, full, kept.cells))
+        else:
+            # A public row of a dimension's top shows that dimension only: never the person's overall score.
+            rows.append(StandingRow(rank, entry.person_id, entry.username, entry.name, entry.team,
+                                    entry.score if full else None, 0, full, dimension=cell))
+    return rows, next_cursor
 
 
 def own_standing(campaign: Campaign, person: Person) -> StandingRow | None:
     """The person's own row with breakdown and gap, or ``None`` when they do not take part."""
-    row = db.session.execute(
-        select(CampaignStanding, Team.name).outerjoin(Team, Team.id == CampaignStanding.team_id)
-        .where(CampaignStanding.campaign_id == campaign.id, CampaignStanding.person_id == person.id)
-    ).first()
-    if row is None:
-        return None
-    standing, team = row
-    return StandingRow(standing.rank, person.id, person.username, person.name, team, standing.score,
-                       standing.eligible_dimensions, True, standing.gap_to_next,
-                       breakdowns(campaign, [person.id]).get(person.id, ()))
+    kept = kept_standings(campaign)
+    entry = kept.of_person.get(person.id)
+    return _row(entry, True, kept.cells) if entry is not None else None
 
 
 def public_top(campaign: Campaign, *, limit: int, team_id: int | None = None) -> list[StandingRow]:

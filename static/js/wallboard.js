@@ -208,7 +208,7 @@
 
   /* A panel with more than fits (many teams or targets) shrinks as a whole, so nothing is cut off. */
   function fitPanels() {
-    root.querySelectorAll(".wb-panel").forEach(function (panel) {
+    root.querySelectorAll(".wb-panel, .wb-new-award").forEach(function (panel) {
       var size = 100;
       panel.style.fontSize = "";
       while (panel.scrollHeight > panel.clientHeight + 1 && size > SMALLEST_FIT) {

@@ -155,7 +155,7 @@ def usernames(response) -> list[str]:
     return [row["username"] for row in response.json["items"]]
 
 
-def test_unchanged_standings_are_answered_from_the_kept_answer_and_a_change_shows_at_once(api, org, floor):
+def test_unchanged_standings_are_read_from_the_kept_copy_and_a_change_shows_at_once(api, org, floor):
     campaign = running(org)
     url = f"/campaigns/{campaign.id}/standings"
     agent = api(org.agent)
