@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, bindparam, exists, func, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from core.access import supervised_team_ids
 from core.api import decode_cursor, encode_cursor
 from core.errors import InvalidInput
 from core.extensions import db
@@ -433,26 +434,58 @@ def _build_board(scope: str, period: str, key: str, version: int | None) -> _Cac
     return _CachedBoard(key, version, time.monotonic(), tuple(top), points_of, tuple(sorted(points_of.values())))
 
 
+def _kept_board(scope: str, period: str, key: str, *, rebuild_window: bool) -> _CachedBoard | None:
+    """This process's board as of the ledger's current version, rebuilt when the ledger moved; with
+    ``rebuild_window``, ``None`` instead of a rebuild sooner than ``BOARD_REBUILD_SECONDS`` after the last."""
+    boards = current_app.extensions.setdefault(BOARD_CACHE, {})
+    version = db.session.execute(_LEDGER_VERSION).scalar()
+    board = boards.get((scope, period))
+    age = time.monotonic() - board.built_at if board is not None else 0.0
+    if board is None or board.key != key or board.version != version or age >= BOARD_CACHE_SECONDS:
+        if rebuild_window and board is not None and board.key == key and age < BOARD_REBUILD_SECONDS:
+            return None
+        board = boards[(scope, period)] = _build_board(scope, period, key, version)
+    return board
+
+
 def cached_board_rows(scope: str, period: str, key: str, *, limit: int,
                       owner_id: int | None) -> tuple[list[BoardRow], Standing | None]:
     """:func:`board_rows` of the whole organisation, from a board kept in this process while the ledger
     does not change: one small query (the ledger's version) instead of the board's.
 
     Exact as long as the version is: on PostgreSQL a line appended by a transaction that commits
-    after a later line's could go unseen; ``BOARD_CACHE_SECONDS`` bounds how long.
+    after a later line's could go unseen; ``BOARD_CACHE_SECONDS`` bounds how long. While the ledger
+    changes fast (a board rebuilt less than ``BOARD_REBUILD_SECONDS`` ago), the board is read directly.
     """
-    if limit > BOARD_TOP_KEPT:
+    board = _kept_board(scope, period, key, rebuild_window=True) if limit <= BOARD_TOP_KEPT else None
+    if board is None:
         return board_rows(scope, period, key, limit=limit, owner_id=owner_id)
-    boards = current_app.extensions.setdefault(BOARD_CACHE, {})
-    version = db.session.execute(_LEDGER_VERSION).scalar()
-    board = boards.get((scope, period))
-    age = time.monotonic() - board.built_at if board is not None else 0.0
-    if board is None or board.key != key or board.version != version or age >= BOARD_CACHE_SECONDS:
-        if board is not None and board.key == key and age < BOARD_REBUILD_SECONDS:
-            # The ledger changes fast: read the board directly rather than rebuild it each time.
-            return board_rows(scope, period, key, limit=limit, owner_id=owner_id)
-        board = boards[(scope, period)] = _build_board(scope, period, key, version)
     return list(board.top[:limit]), board.standing(owner_id)
+
+
+@dataclass(frozen=True)
+class LedStanding:
+    person: Person
+    standing: Standing | None
+
+
+def standings_of_led_people(lead: Person, *, period: str, now: datetime) -> list[LedStanding]:
+    """The active people of the teams ``lead`` supervises, each with their rank and points on the
+    organisation's people board of the period (``None`` without points), best first, then by name.
+
+    For their supervisors' eyes only (a person's rank outside the top N is theirs and their leads'):
+    two or three queries whatever the team size.
+    """
+    team_ids = supervised_team_ids(lead)
+    if not team_ids or period not in BOARD_PERIODS:
+        return []
+    people = db.session.execute(
+        select(Person).where(Person.team_id.in_(team_ids), Person.active.is_(True), Person.id != lead.id)
+    ).scalars().all()
+    board = _kept_board("people", period, period_key(period, now), rebuild_window=False)
+    ranked = [LedStanding(person, board.standing(person.id)) for person in people]
+    return sorted(ranked, key=lambda led: (led.standing is None, led.standing.rank if led.standing else 0,
+                                           led.person.name))
 
 
 # --- moderation ------------------------------------------------------------------------------

@@ -260,7 +260,7 @@ def profile(username: str):
 def leaderboard():
     """This week's or month's top N people and teams (organisation time zone), or a running campaign's by
     score (its tab shows only while one runs that the viewer sees); the viewer's own rank, when outside the
-    top, is shown to them alone."""
+    top, is shown to them alone, and a supervisor sees their team's ranks."""
     now, limit = utcnow(), top_n()
     campaign = campaign_queries.running_campaign_for(me(), now=now)
     period = request.args.get("period", "week")
@@ -276,7 +276,8 @@ def leaderboard():
     teams = queries.leaderboard(me(), period=period, scope="teams", limit=limit, now=now)
     return render_template("recognition/leaderboard.html", period=period, people=people, teams=teams,
                            top_n=limit, campaign=campaign,
-                           dates=reports.period_dates(period, people.period_key))
+                           dates=reports.period_dates(period, people.period_key),
+                           led=queries.standings_of_led_people(me(), period=period, now=now))
 
 
 # --- admin: values ---------------------------------------------------------------------------

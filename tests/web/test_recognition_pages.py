@@ -332,6 +332,29 @@ def test_a_low_rank_is_shown_to_its_owner_only(app, client, org, login_as, give,
     assert 'data-testid="profile-rank"' in text_of(client.get("/people/star2"))  # in the public top
 
 
+def test_a_low_rank_is_shown_to_the_persons_supervisor_too(app, client, org, login_as, give, make_person):
+    app.config["BOARD_TOP_N"] = 3
+    stars = [make_person(f"star{i}", team=org.team_b) for i in range(3)]
+    for i, star in enumerate(stars):
+        give(org.other_supervisor, star, points=30 + i)
+    give(org.other_supervisor, org.agent, points=5)
+    quiet = make_person("quiet", team=org.team_a, name="Quiet One")
+
+    login_as(org.supervisor)  # leads Alpha: agent1 (#4) and quiet (no points)
+    ranks = text_of(client.get("/leaderboard?period=month")).split('data-testid="led-ranks"')[1].split("</table>")[0]
+    assert re.search(r"<td>4</td>\s*<td><a href=\"/people/agent1\">Agent1</a></td>\s*<td class=\"number\">5</td>",
+                     ranks)
+    assert "Quiet One" in ranks and "No points yet" in ranks
+    assert ranks.index("Agent1") < ranks.index(quiet.name) and "star" not in ranks  # only the people they lead
+
+    login_as(org.other_supervisor)  # leads Bravo Team: not agent1
+    assert "/people/agent1" not in text_of(client.get("/leaderboard?period=month")).split(
+        'data-testid="led-ranks"')[1]
+    for viewer in (org.agent, org.other_agent):
+        login_as(viewer)
+        assert 'data-testid="led-ranks"' not in text_of(client.get("/leaderboard?period=month"))
+
+
 def test_the_leaderboard_shows_people_and_teams_for_the_week_and_the_month(client, org, login_as, give):
     now = utcnow()
     week_key, month_key = period_keys(now)
