@@ -82,21 +82,22 @@ for _ in $(seq 150); do
 done
 
 stable_etag() {  # the wallboard's ETag once it stays the same for 2 s (standings recomputed after kudos)
-  local previous="" current
+  local previous="" current headers
   for _ in $(seq 60); do
-    current=$(curl -fsS -o /dev/null -D - "$URL$wallboard_path" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+    headers=$(curl -fsS -o /dev/null -D - "$URL$wallboard_path") || { echo "GET $wallboard_path failed" >&2; return 1; }
+    current=$(printf '%s' "$headers" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
     [ -n "$current" ] && [ "$current" = "$previous" ] && { echo "$current"; return; }
     previous=$current
     sleep 2
   done
   echo "the wallboard's ETag did not settle" >&2
-  exit 1
+  return 1
 }
 measure() {  # measure MODE SECONDS OUTPUT
   local extra=()
   case "$1" in
     standings) extra=("$standings_path") ;;
-    wallboard) extra=("$wallboard_path" "$(stable_etag)") ;;
+    wallboard) extra=("$wallboard_path" "$(stable_etag)") || exit 1 ;;
   esac
   wrk --threads 2 --connections 4 --duration "${2}s" --timeout 10s -s bench/wrk.lua "$URL" \
     -- "$1" "$tokens" "${extra[@]}" >"$3"

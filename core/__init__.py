@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
-from flask_login import current_user
+from flask import Flask, render_template, request
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -45,9 +44,9 @@ def _init_extensions(app: Flask) -> None:
         from core.db import sqlite_write_intent
 
         view = app.view_functions.get(request.endpoint or "")
-        sqlite_write_intent.set(
-            request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes_on_read", False)
-        )
+        handler = getattr(getattr(view, "view_class", None), request.method.lower(), None) or view
+        writes = request.method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes_on_read", False)
+        sqlite_write_intent.set(writes and not getattr(handler, "writes_after_reading", False))
 
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

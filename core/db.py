@@ -48,18 +48,21 @@ sqlite_write_intent: ContextVar[bool] = ContextVar("sqlite_write_intent", defaul
 
 
 @contextmanager
-def own_write_transaction(session) -> Iterator[None]:
+def own_write_transaction(session, *, keep_loaded: bool = False) -> Iterator[None]:
     """Run the block in a transaction of its own that begins as a writer, and commit it.
 
     The session's current transaction is committed first, so it must hold no pending writes. For a
-    read that must write a little (a token's last use, an audit row): on SQLite a read transaction
-    cannot become a writer while others write ("database is locked" at once, whatever the timeout).
+    read that must write a little (a token's last use, an audit row), or a view that reads first
+    (:func:`writes_after_reading`): on SQLite a read transaction cannot become a writer while others
+    write ("database is locked" at once, whatever the timeout). ``keep_loaded``: both commits leave
+    the session's objects loaded (what was read before, and what the block wrote, for the response).
     """
-    session.commit()
+    commit = commit_keeping_loaded if keep_loaded else type(session).commit
+    commit(session)
     intent = sqlite_write_intent.set(True)
     try:
         yield
-        session.commit()
+        commit(session)
     except BaseException:
         session.rollback()
         raise
@@ -77,6 +80,14 @@ def commit_keeping_loaded(session) -> None:
         current.commit()
     finally:
         current.expire_on_commit = True
+
+
+def writes_after_reading(view: Callable) -> Callable:
+    """Mark a writing view (or a MethodView's method) that reads first and does its writes in
+    :func:`own_write_transaction`: on SQLite its request begins as a reader, so concurrent writers
+    queue behind its writes only, not behind its token check, parsing and validation."""
+    view.writes_after_reading = True  # type: ignore[attr-defined]
+    return view
 
 
 def writes_on_read(view: Callable) -> Callable:

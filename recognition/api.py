@@ -10,7 +10,7 @@ from flask_login import current_user
 from core import access
 from core.api import ApiBlueprint, keyset_page
 from core.clock import org_timezone, utcnow
-from core.db import commit_keeping_loaded
+from core.db import own_write_transaction, writes_after_reading
 from core.extensions import db
 from core.services import require_person, require_team
 from recognition import queries, services
@@ -87,19 +87,19 @@ class KudosCollection(MethodView):
                                         descending=True)
         return {"items": queries.cards_for(page, current_user), "next": next_cursor}
 
+    @writes_after_reading
     @blp.arguments(KudosCreateSchema)
     @blp.response(201, KudosSchema)
     def post(self, data):
         """Give kudos to people (``recipients``) or a ``team``; ``points`` is the total, split evenly."""
         recipients = [require_person(username, field="recipients") for username in data["recipients"]]
         team = require_team(data["team"]) if data["team"] else None
-        # The person itself, not the request's proxy: the kudos keeps it after the commit below.
+        value = services.require_value(data["value"])
+        # The person itself, not the request's proxy: the kudos keeps it after the commits below.
         giver = current_user._get_current_object()
-        kudos = services.give_kudos(
-            giver, services.require_value(data["value"]), data["message"], data["points"],
-            recipients=recipients, team=team, now=utcnow(),
-        )
-        commit_keeping_loaded(db.session)
+        with own_write_transaction(db.session, keep_loaded=True):  # budgets and caps are read under the lock
+            kudos = services.give_kudos(giver, value, data["message"], data["points"], recipients=recipients,
+                                        team=team, now=utcnow())
         return queries.KudosCard(kudos)
 
 

@@ -6,6 +6,7 @@ may see is decided by :func:`recognition.campaigns.access.standings_scope`; thes
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -256,21 +257,96 @@ class _Entry:
 
 
 @dataclass(frozen=True)
-class KeptStandings:
-    """One computation of a campaign's standings: overall by rank, and each dimension by its rank."""
+class _DimensionInfo:
+    id: int
+    name: str
+    weight: float
+    position: int
 
-    overall: tuple[_Entry, ...]
-    of_person: dict[int, _Entry]
-    of_team: dict[int | None, tuple[_Entry, ...]]
+
+@dataclass(frozen=True)
+class _Dimensions:
+    """Every dimension's rows of one computation."""
+
     cells: dict[int, tuple[DimensionCell, ...]]  # person id → breakdown, in dimension order
-    by_dimension: dict[int, tuple[tuple[_Entry, DimensionCell], ...]]
+    by_dimension: dict[int, tuple[tuple[_Entry, DimensionCell], ...]]  # dimension id → rows by its rank
     cell_of: dict[tuple[int, int], DimensionCell]  # (dimension id, person id) → cell
+
+
+# A breakdown of up to this many people is read for them alone while the dimensions are not loaded.
+FEW_BREAKDOWNS = 100
+
+
+class KeptStandings:
+    """One computation of a campaign's standings: overall by rank (loaded at once, one query), and each
+    dimension's rows (loaded on first need: the breakdowns of a few people are read for them alone)."""
+
+    def __init__(self, campaign_id: int, dimensions: tuple[_DimensionInfo, ...], overall: tuple[_Entry, ...]):
+        self.campaign_id, self.dimensions, self.overall = campaign_id, dimensions, overall
+        self.of_person = {entry.person_id: entry for entry in overall}
+        of_team: dict[int | None, list[_Entry]] = {}
+        for entry in overall:
+            of_team.setdefault(entry.team_id, []).append(entry)
+        self.of_team = {team: tuple(found) for team, found in of_team.items()}
+        self._dimensions: _Dimensions | None = None
+        self._lock = threading.Lock()
+
+    def _dimension_rows(self, person_ids: list[int] | None = None) -> list:
+        if not self.dimensions:
+            return []
+        stmt = select(DimensionStanding.dimension_id, DimensionStanding.person_id, DimensionStanding.value,
+                      DimensionStanding.volume, DimensionStanding.eligible, DimensionStanding.percentile,
+                      DimensionStanding.rank).where(
+            DimensionStanding.dimension_id.in_([d.id for d in self.dimensions]))
+        if person_ids is not None:
+            stmt = stmt.where(DimensionStanding.person_id.in_(person_ids))
+        return db.session.execute(stmt.order_by(DimensionStanding.rank)).all()
+
+    def _cells(self, rows) -> tuple[dict[int, list[DimensionCell]], list[tuple[int, _Entry, DimensionCell]]]:
+        info = {d.id: d for d in self.dimensions}
+        cells: dict[int, list[DimensionCell]] = {}
+        placed = []
+        for row in rows:
+            entry = self.of_person.get(row.person_id)
+            if entry is None:
+                continue
+            d = info[row.dimension_id]
+            cell = DimensionCell(d.id, d.name, d.weight, row.value, row.volume, row.eligible, row.percentile,
+                                 row.rank)
+            cells.setdefault(row.person_id, []).append(cell)
+            placed.append((row.dimension_id, entry, cell))
+        position = {d.id: d.position for d in self.dimensions}
+        for found in cells.values():
+            found.sort(key=lambda c: position[c.dimension_id])
+        return cells, placed
+
+    @property
+    def loaded(self) -> _Dimensions:
+        with self._lock:
+            if self._dimensions is None:
+                cells, placed = self._cells(self._dimension_rows())
+                by_dimension: dict[int, list[tuple[_Entry, DimensionCell]]] = {d.id: [] for d in self.dimensions}
+                for dimension_id, entry, cell in placed:
+                    by_dimension[dimension_id].append((entry, cell))
+                self._dimensions = _Dimensions(
+                    {pid: tuple(found) for pid, found in cells.items()},
+                    {d: tuple(found) for d, found in by_dimension.items()},
+                    {(d, entry.person_id): cell for d, entry, cell in placed})
+            return self._dimensions
+
+    def breakdowns(self, person_ids: list[int]) -> dict[int, tuple[DimensionCell, ...]]:
+        """Person id → their standing in every dimension, in dimension order."""
+        if self._dimensions is None and len(person_ids) <= FEW_BREAKDOWNS:
+            cells, _placed = self._cells(self._dimension_rows(person_ids)) if person_ids else ({}, [])
+            return {pid: tuple(cells.get(pid, ())) for pid in person_ids}
+        cells = self.loaded.cells
+        return {pid: cells.get(pid, ()) for pid in person_ids}
 
     def ranked(self, dimension_id: int | None) -> Sequence[tuple[_Entry, DimensionCell | None]]:
         """Every row by rank: overall, or in one dimension."""
         if dimension_id is None:
             return [(entry, None) for entry in self.overall]
-        return self.by_dimension.get(dimension_id, ())
+        return self.loaded.by_dimension.get(dimension_id, ())
 
     def candidates(self, dimension_id: int | None, scope: StandingsScope, top_n: int
                    ) -> Sequence[tuple[_Entry, DimensionCell | None]]:
@@ -281,24 +357,19 @@ class KeptStandings:
         if dimension_id is None:
             head = [(entry, None) for entry in self.overall[:top_n]]
         else:
-            head = list(self.by_dimension.get(dimension_id, ())[:top_n])
+            head = list(self.loaded.by_dimension.get(dimension_id, ())[:top_n])
         people = [self.of_person.get(scope.person_id)] + [e for t in scope.team_ids for e in self.of_team.get(t, ())]
         found = {entry.person_id: (entry, cell) for entry, cell in head}
         for entry in people:
             if entry is not None and entry.person_id not in found:
-                cell = None if dimension_id is None else self.cell_of.get((dimension_id, entry.person_id))
+                cell = None if dimension_id is None else self.loaded.cell_of.get((dimension_id, entry.person_id))
                 if dimension_id is None or cell is not None:
                     found[entry.person_id] = (entry, cell)
         return sorted(found.values(), key=lambda pair: pair[0].rank if pair[1] is None else pair[1].rank)
 
 
-def _cell(dimension: Dimension, row) -> DimensionCell:
-    return DimensionCell(dimension.id, dimension.name, dimension.weight, row.value, row.volume, row.eligible,
-                         row.percentile, row.rank)
-
-
 def _load_standings(campaign: Campaign) -> KeptStandings:
-    """Two queries: the overall rows with names, and every dimension's rows."""
+    """One query: the overall rows with names (the dimensions' rows come when needed)."""
     entries = tuple(
         _Entry(*row) for row in db.session.execute(
             select(CampaignStanding.rank, CampaignStanding.person_id, Person.username, Person.name,
@@ -308,33 +379,8 @@ def _load_standings(campaign: Campaign) -> KeptStandings:
             .outerjoin(Team, Team.id == CampaignStanding.team_id)
             .where(CampaignStanding.campaign_id == campaign.id).order_by(CampaignStanding.rank)
         ).all())
-    of_person = {entry.person_id: entry for entry in entries}
-    dimensions = {d.id: d for d in campaign.dimensions}
-    cells: dict[int, list[DimensionCell]] = {}
-    by_dimension: dict[int, list[tuple[_Entry, DimensionCell]]] = {d: [] for d in dimensions}
-    rows = db.session.execute(
-        select(DimensionStanding.dimension_id, DimensionStanding.person_id, DimensionStanding.value,
-               DimensionStanding.volume, DimensionStanding.eligible, DimensionStanding.percentile,
-               DimensionStanding.rank)
-        .where(DimensionStanding.dimension_id.in_(list(dimensions))).order_by(DimensionStanding.rank)
-    ).all() if dimensions else []
-    for row in rows:
-        entry = of_person.get(row.person_id)
-        if entry is None:
-            continue
-        cell = _cell(dimensions[row.dimension_id], row)
-        cells.setdefault(row.person_id, []).append(cell)
-        by_dimension[row.dimension_id].append((entry, cell))
-    position = {d.id: d.position for d in campaign.dimensions}
-    of_team: dict[int | None, list[_Entry]] = {}
-    for entry in entries:
-        of_team.setdefault(entry.team_id, []).append(entry)
-    return KeptStandings(
-        entries, of_person, {team: tuple(found) for team, found in of_team.items()},
-        {pid: tuple(sorted(found, key=lambda c: position[c.dimension_id])) for pid, found in cells.items()},
-        {d: tuple(found) for d, found in by_dimension.items()},
-        {(d, entry.person_id): cell for d, found in by_dimension.items() for entry, cell in found},
-    )
+    dimensions = tuple(_DimensionInfo(d.id, d.name, d.weight, d.position) for d in campaign.dimensions)
+    return KeptStandings(campaign.id, dimensions, entries)
 
 
 def kept_standings(campaign: Campaign) -> KeptStandings:
@@ -346,8 +392,7 @@ def kept_standings(campaign: Campaign) -> KeptStandings:
 
 def breakdowns(campaign: Campaign, person_ids: list[int]) -> dict[int, tuple[DimensionCell, ...]]:
     """Person id → their standing in every dimension, in dimension order."""
-    cells = kept_standings(campaign).cells
-    return {pid: cells.get(pid, ()) for pid in person_ids}
+    return kept_standings(campaign).breakdowns(person_ids)
 
 
 def _may_see(scope: StandingsScope, entry: _Entry, rank: int, public: bool, top_n: int) -> bool:
@@ -357,6 +402,7 @@ def _may_see(scope: StandingsScope, entry: _Entry, rank: int, public: bool, top_
 
 
 def _row(entry: _Entry, full: bool, cells: dict[int, tuple[DimensionCell, ...]]) -> StandingRow:
+    """``cells``: the breakdowns of the rows seen in full."""
     return StandingRow(entry.rank, entry.person_id, entry.username, entry.name, entry.team, entry.score,
                        entry.eligible_dimensions, full, entry.gap_to_next if full else None,
                        cells.get(entry.person_id, ()) if full else ())
@@ -379,11 +425,14 @@ def standings_page(campaign: Campaign, scope: StandingsScope, *, limit: int, cur
             if len(page) > limit:
                 break
     next_cursor = encode_cursor(page[limit - 1][1]) if len(page) > limit else None
+    page = page[:limit]
+    cells = kept.breakdowns([entry.person_id for entry, _rank, cell in page
+                             if cell is None and scope.sees_in_full(entry.person_id, entry.team_id)])
     rows = []
-    for entry, rank, cell in page[:limit]:
+    for entry, rank, cell in page:
         full = scope.sees_in_full(entry.person_id, entry.team_id)
         if cell is None:
-            rows.append(_row(entry, full, kept.cells))
+            rows.append(_row(entry, full, cells))
         else:
             # A public row of a dimension's top shows that dimension only: never the person's overall score.
             rows.append(StandingRow(rank, entry.person_id, entry.username, entry.name, entry.team,
@@ -395,7 +444,7 @@ def own_standing(campaign: Campaign, person: Person) -> StandingRow | None:
     """The person's own row with breakdown and gap, or ``None`` when they do not take part."""
     kept = kept_standings(campaign)
     entry = kept.of_person.get(person.id)
-    return _row(entry, True, kept.cells) if entry is not None else None
+    return _row(entry, True, kept.breakdowns([person.id])) if entry is not None else None
 
 
 def public_top(campaign: Campaign, *, limit: int, team_id: int | None = None) -> list[StandingRow]:

@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from core.errors import InvalidInput, NotAllowed
@@ -38,6 +38,7 @@ from recognition.models import Kudos, KudosRecipient, PointsEntry
 from recognition.queries import board_rows
 
 TICKER_SIZE = 10
+TICKER_CANDIDATES = 50  # the newest kudos looked at, of which the visible ones fill the ticker
 AWARDS_SHOWN = 12
 # Change when the data's shape changes, so screens do not keep an old body under an old ETag.
 DATA_FORMAT = 1
@@ -168,10 +169,16 @@ def _ticker(team_ids: list[int], lang: str) -> list[dict]:
     """The newest visible kudos to these teams' people: public fields only."""
     if not team_ids:
         return []
-    to_teams = or_(Kudos.team_id.in_(team_ids),
-                   Kudos.id.in_(select(KudosRecipient.kudos_id).where(KudosRecipient.team_id.in_(team_ids))))
+    # The newest to a team and the newest to its people, each read backwards on an index and capped
+    # (an OR of the two over a million kudos defeats PostgreSQL's planner); then the visible ones.
+    to_team = (select(Kudos.id.label("id")).where(Kudos.team_id.in_(team_ids))
+               .order_by(Kudos.id.desc()).limit(TICKER_CANDIDATES).subquery())
+    to_people = (select(KudosRecipient.kudos_id.label("id")).where(KudosRecipient.team_id.in_(team_ids))
+                 .order_by(KudosRecipient.kudos_id.desc()).limit(TICKER_CANDIDATES).subquery())
+    newest = union(select(to_team.c.id), select(to_people.c.id)).subquery()
     kudos = db.session.execute(
-        select(Kudos).where(Kudos.retracted_at.is_(None), Kudos.hidden_at.is_(None), to_teams)
+        select(Kudos).where(Kudos.id.in_(select(newest.c.id)), Kudos.retracted_at.is_(None),
+                            Kudos.hidden_at.is_(None))
         .options(joinedload(Kudos.giver), joinedload(Kudos.value),
                  selectinload(Kudos.recipients).joinedload(KudosRecipient.person))
         .order_by(Kudos.id.desc()).limit(TICKER_SIZE)

@@ -12,6 +12,7 @@ from core.clock import utcnow
 from core.config import TestConfig
 from core.extensions import db
 from core.models import ApiToken, AuditEvent, Person, SignInFailure, Team
+from tests.kudos_fixtures import value  # noqa: F401
 from tests.web.api_asserts import API, assert_api_error
 
 PASSWORD = "password123"  # conftest's make_person default
@@ -107,6 +108,28 @@ def test_a_read_records_a_token_use_in_a_write_transaction_of_its_own(client, or
     update = next(i for i, s in enumerate(run) if s.startswith("UPDATE api_token SET last_used_at"))
     if db.engine.dialect.name == "sqlite":
         assert [s for s in run[:update] if s.startswith("BEGIN")][-1] == "BEGIN IMMEDIATE"
+
+
+def test_giving_kudos_takes_the_write_lock_for_its_writes_only(client, org, value):
+    """On SQLite POST /kudos checks the token, parses and looks up people as a reader; the transaction that
+    writes begins as a writer (BEGIN IMMEDIATE), so concurrent writers queue behind writes only."""
+    _record, token = services.create_token(org.agent)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"{API}/me", headers=headers).status_code == 200  # the minute's use is recorded
+    db.session.remove()  # as a new request's session, with no transaction open
+    with statements_run() as run:
+        response = client.post(f"{API}/kudos", headers=headers, json={
+            "recipients": ["agent2"], "value": "customer-first", "points": 5,
+            "message": "Thanks for covering my queue during the outage."})
+    assert response.status_code == 201 and response.json["points"] == 5
+    first_write = next(i for i, s in enumerate(run) if s.startswith(("INSERT", "UPDATE")))
+    reads = run[:first_write]
+    assert any("FROM api_token" in s for s in reads) and any("FROM value" in s for s in reads)
+    if db.engine.dialect.name == "sqlite":
+        begins = [s for s in run if s.startswith("BEGIN")]
+        assert begins[0] == "BEGIN" and [s for s in reads if s.startswith("BEGIN")][-1] == "BEGIN IMMEDIATE"
+        assert run.index("BEGIN IMMEDIATE") > max(i for i, s in enumerate(reads) if "FROM value" in s)
 
 
 # --- teams -------------------------------------------------------------------------------------
