@@ -289,6 +289,7 @@ class KeptStandings:
             of_team.setdefault(entry.team_id, []).append(entry)
         self.of_team = {team: tuple(found) for team, found in of_team.items()}
         self._dimensions: _Dimensions | None = None
+        self._few: dict[int, tuple[DimensionCell, ...]] = {}  # breakdowns read person by person
         self._lock = threading.Lock()
 
     def _dimension_rows(self, person_ids: list[int] | None = None) -> list:
@@ -335,10 +336,17 @@ class KeptStandings:
             return self._dimensions
 
     def breakdowns(self, person_ids: list[int]) -> dict[int, tuple[DimensionCell, ...]]:
-        """Person id → their standing in every dimension, in dimension order."""
+        """Person id → their standing in every dimension, in dimension order (a breakdown read for its
+        person alone is kept too: it cannot change within one computation)."""
         if self._dimensions is None and len(person_ids) <= FEW_BREAKDOWNS:
-            cells, _placed = self._cells(self._dimension_rows(person_ids)) if person_ids else ({}, [])
-            return {pid: tuple(cells.get(pid, ())) for pid in person_ids}
+            with self._lock:
+                missing = [pid for pid in person_ids if pid not in self._few]
+            if missing:
+                cells, _placed = self._cells(self._dimension_rows(missing))
+                with self._lock:
+                    self._few.update({pid: tuple(cells.get(pid, ())) for pid in missing})
+            with self._lock:
+                return {pid: self._few[pid] for pid in person_ids}
         cells = self.loaded.cells
         return {pid: cells.get(pid, ()) for pid in person_ids}
 
