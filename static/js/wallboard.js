@@ -158,6 +158,20 @@
   }
 
   /* The list runs twice in a row, so the scroll wraps around without a gap. */
+  /* A strip of items that scrolls sideways, its items twice over, when they do not fit in its window
+     (the kudos ticker always scrolls). */
+  function fillStrip(list, records, makeItem, always) {
+    list.classList.remove("wb-scrolling");
+    list.replaceChildren.apply(list, records.map(makeItem));
+    if (!always && list.scrollWidth <= list.parentElement.clientWidth) { return; }
+    records.map(makeItem).forEach(function (copy) {
+      copy.setAttribute("aria-hidden", "true");
+      list.appendChild(copy);
+    });
+    list.classList.add("wb-scrolling");
+    list.style.animationDuration = Math.max(20, list.scrollWidth / 2 / TICKER_PX_PER_S) + "s";
+  }
+
   function renderTicker(data) {
     var list = $("wb-ticker");
     var kudos = data.ticker || [];
@@ -166,12 +180,7 @@
       list.replaceChildren(emptyItem(labels.noKudos));
       return;
     }
-    var items = kudos.map(kudosItem);
-    var copies = kudos.map(kudosItem);
-    copies.forEach(function (copy) { copy.setAttribute("aria-hidden", "true"); });
-    list.replaceChildren.apply(list, items.concat(copies));
-    list.classList.add("wb-scrolling");
-    list.style.animationDuration = Math.max(20, list.scrollWidth / 2 / TICKER_PX_PER_S) + "s";
+    fillStrip(list, kudos, kudosItem, true);
   }
 
   function awardKey(award) {
@@ -193,7 +202,7 @@
   function renderAwards(data) {
     var awards = data.awards || [];
     $("wb-awards").hidden = !awards.length;
-    show("wb-awards-list", awards.map(awardItem), []);
+    fillStrip($("wb-awards-list"), awards, awardItem, false);
     var seen = state.seenAwards;
     var newcomers = seen === null ? [] : awards.filter(function (award) { return !seen[awardKey(award)]; });
     state.seenAwards = seen || {};
