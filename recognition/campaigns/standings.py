@@ -31,7 +31,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Flask, current_app
@@ -50,14 +50,29 @@ from recognition.models import Kudos, KudosRecipient
 
 VALUE_DECIMALS = 9
 SCORE_DECIMALS = 6
-_REFRESHING: set[int] = set()  # campaigns this process is recomputing in the background
-_REFRESHING_LOCK = threading.Lock()
 # A campaign's next background recomputation starts no sooner than this many times the last one's
 # duration after it ended: under a steady flow of kudos, recomputing takes at most about a fifth of
 # a core per campaign (2,000 participants: a few seconds' computation, then ~10 s of rest), while a
 # small campaign's changes show at once.
 REFRESH_REST_FACTOR = 4.0
-_LAST_REFRESH: dict[int, tuple[float, float]] = {}  # campaign id → (monotonic end, duration in s)
+BACKGROUND_REFRESHES = "bravo.standings_refreshes"
+
+
+@dataclass
+class _Refreshes:
+    """This application's background recomputations (per process)."""
+
+    running: set[int] = field(default_factory=set)  # campaign ids being recomputed
+    last: dict[int, tuple[float, float]] = field(default_factory=dict)  # id → (monotonic end, seconds taken)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def resting(self, campaign_id: int) -> bool:
+        ended, duration = self.last.get(campaign_id, (0.0, 0.0))
+        return time.monotonic() - ended < REFRESH_REST_FACTOR * duration
+
+
+def background_refreshes(app: Flask) -> _Refreshes:
+    return app.extensions.setdefault(BACKGROUND_REFRESHES, _Refreshes())
 
 
 # --- the maths -------------------------------------------------------------------------------
@@ -440,19 +455,15 @@ def _recompute_committed(campaign_id: int, *, now: datetime) -> None:
         sqlite_write_intent.reset(writing)
 
 
-def _resting(campaign_id: int) -> bool:
-    ended, duration = _LAST_REFRESH.get(campaign_id, (0.0, 0.0))
-    return time.monotonic() - ended < REFRESH_REST_FACTOR * duration
-
-
 def _refresh_in_background(app: Flask, campaign_id: int) -> None:
     """Recompute in a thread of this process, at most one per campaign at a time and not while the
     campaign rests after the last one (``REFRESH_REST_FACTOR``); readers go on with the stored
     standings meanwhile, and a later read starts the recomputation once the rest is over."""
-    with _REFRESHING_LOCK:
-        if campaign_id in _REFRESHING or _resting(campaign_id):
+    refreshes = background_refreshes(app)
+    with refreshes.lock:
+        if campaign_id in refreshes.running or refreshes.resting(campaign_id):
             return
-        _REFRESHING.add(campaign_id)
+        refreshes.running.add(campaign_id)
 
     def refresh() -> None:
         started = time.monotonic()
@@ -466,17 +477,18 @@ def _refresh_in_background(app: Flask, campaign_id: int) -> None:
             app.logger.exception("recomputing the standings of campaign %s failed", campaign_id)
         finally:
             ended = time.monotonic()
-            with _REFRESHING_LOCK:
-                _LAST_REFRESH[campaign_id] = (ended, ended - started)
-                _REFRESHING.discard(campaign_id)
+            with refreshes.lock:
+                refreshes.last[campaign_id] = (ended, ended - started)
+                refreshes.running.discard(campaign_id)
 
     threading.Thread(target=refresh, name=f"standings-{campaign_id}", daemon=True).start()
 
 
 def refreshing(campaign_id: int) -> bool:
     """Whether this process is recomputing the campaign's standings in the background."""
-    with _REFRESHING_LOCK:
-        return campaign_id in _REFRESHING
+    refreshes = background_refreshes(current_app)
+    with refreshes.lock:
+        return campaign_id in refreshes.running
 
 
 def ensure_fresh_for_read(campaign: Campaign, *, now: datetime) -> Campaign:

@@ -177,7 +177,6 @@ def test_in_the_background_readers_keep_the_stored_standings_until_the_new_ones_
         CampaignStanding.campaign_id == campaign.id, CampaignStanding.rank == 1)).scalar_one()
 
     monkeypatch.setitem(app.config, "STANDINGS_REFRESH", "background")
-    monkeypatch.setattr(standings, "_LAST_REFRESH", {})
     release = threading.Event()
     original = standings.calculate_standings
 
@@ -213,7 +212,7 @@ def test_a_campaign_rests_after_a_background_recomputation(floor, app, monkeypat
     campaign_id = campaign.id
     fresh(campaign)
     monkeypatch.setitem(app.config, "STANDINGS_REFRESH", "background")
-    monkeypatch.setattr(standings, "_LAST_REFRESH", {campaign_id: (time.monotonic(), 1.0)})  # 1 s, just now
+    standings.background_refreshes(app).last[campaign_id] = (time.monotonic(), 1.0)  # took 1 s, just now
     put_kpis([rate("agent1", "2026-03-06", "csat", 100, 100)])
     reading = sqlite_write_intent.set(False)
     try:

@@ -311,12 +311,21 @@ def test_a_profile_shows_badges_points_level_and_the_chart(client, org, login_as
     assert client.get("/people/nobody").status_code == 404
 
 
-def test_a_low_rank_is_shown_to_its_owner_only(app, client, org, login_as, give, make_person):
-    app.config["BOARD_TOP_N"] = 3
-    stars = [make_person(f"star{i}", team=org.team_a) for i in range(3)]
-    for i, star in enumerate(stars):
-        give(org.supervisor, star, points=30 + i)
-    give(org.other_supervisor, org.agent, points=5)
+@pytest.fixture
+def agent1_fourth(app, org, give, make_person):
+    """``agent1_fourth(team)``: a board of 3 whose top is three stars of ``team``, and agent1 at #4 with 5 points."""
+
+    def make(team):
+        app.config["BOARD_TOP_N"] = 3
+        for i in range(3):
+            give(team.supervisors[0], make_person(f"star{i}", team=team), points=30 + i)
+        give(org.other_supervisor, org.agent, points=5)
+
+    return make
+
+
+def test_a_low_rank_is_shown_to_its_owner_only(client, org, login_as, agent1_fourth):
+    agent1_fourth(org.team_a)
 
     login_as(org.agent)
     board = text_of(client.get("/leaderboard"))
@@ -332,12 +341,8 @@ def test_a_low_rank_is_shown_to_its_owner_only(app, client, org, login_as, give,
     assert 'data-testid="profile-rank"' in text_of(client.get("/people/star2"))  # in the public top
 
 
-def test_a_low_rank_is_shown_to_the_persons_supervisor_too(app, client, org, login_as, give, make_person):
-    app.config["BOARD_TOP_N"] = 3
-    stars = [make_person(f"star{i}", team=org.team_b) for i in range(3)]
-    for i, star in enumerate(stars):
-        give(org.other_supervisor, star, points=30 + i)
-    give(org.other_supervisor, org.agent, points=5)
+def test_a_low_rank_is_shown_to_the_persons_supervisor_too(client, org, login_as, agent1_fourth, make_person):
+    agent1_fourth(org.team_b)
     quiet = make_person("quiet", team=org.team_a, name="Quiet One")
 
     login_as(org.supervisor)  # leads Alpha: agent1 (#4) and quiet (no points)
