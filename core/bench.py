@@ -67,6 +67,7 @@ class SeedOptions:
     kpi_days: int = 30
     tokens: int = 200
     seed: int = 2026
+    tokens_file: Path = DEFAULT_TOKENS_FILE  # other areas write their files for the load generator beside it
 
 
 @dataclass
@@ -290,7 +291,7 @@ def _has_people() -> bool:
 def seed_command(people, teams, kudos, months, campaign_participants, kpi_days, tokens, tokens_file, seed,
                  force) -> None:
     """Fill the configured database with a large synthetic organisation (bulk inserts, one transaction)."""
-    options = SeedOptions(people, teams, kudos, months, campaign_participants, kpi_days, tokens, seed)
+    options = SeedOptions(people, teams, kudos, months, campaign_participants, kpi_days, tokens, seed, tokens_file)
     _check(options)
     url = db.engine.url.render_as_string(hide_password=True)
     if _has_people() and not force:

@@ -45,6 +45,10 @@ class KeptResults:
         with self._lock:
             self._entries.clear()
 
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
 
 def kept_results(name: str, *, max_entries: int = 4096, max_age: float = 30.0) -> KeptResults:
     """This application's kept results called ``name`` (made on first use)."""
@@ -52,3 +56,10 @@ def kept_results(name: str, *, max_entries: int = 4096, max_age: float = 30.0) -
     if name not in kept:
         kept[name] = KeptResults(max_entries=max_entries, max_age=max_age)
     return kept[name]
+
+
+def forget_kept(name: str, key: Hashable | None = None) -> None:
+    """Forget this application's kept results called ``name`` (only the one for ``key``, if given)."""
+    kept = current_app.extensions.get(KEPT_RESULTS, {}).get(name)
+    if kept is not None:
+        kept.clear() if key is None else kept.forget(key)

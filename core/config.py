@@ -49,12 +49,19 @@ class Config:
     # Stale standings are recomputed while readers keep the stored ones ("background"), or before
     # the read ("inline": every read after a change waits for the recomputation).
     STANDINGS_REFRESH = "background"
+    # A wallboard link's state and ETag, once read, answer its screens for this many seconds per process;
+    # likewise a campaign's state (its stored standings' version, status and teams) answers standings reads.
+    WALLBOARD_RECHECK_SECONDS = 1.0
+    CAMPAIGN_RECHECK_SECONDS = 1.0
     CAMPAIGN_AWARD_TOP_N = 3
     CAMPAIGN_AWARD_POINTS = 50
     CAMPAIGN_AWARD_BUDGET = 1000
     METRICS_MAX_ROWS_PER_REQUEST = 5000
     METRICS_CSV_MAX_ROWS = 300_000
     ORGANISATION_NAME = "Bravo"
+    # An API token and its person, once read, are trusted by a process for this many seconds: a
+    # revocation, a deactivation or a role change made in another process applies within them.
+    API_TOKEN_RECHECK_SECONDS = 2.0
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -76,6 +83,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test-secret-key"
     STANDINGS_REFRESH = "inline"  # a read right after a change shows it (the background mode has its own test)
+    WALLBOARD_RECHECK_SECONDS = 0  # likewise: a board read right after a change shows it (kept: own tests)
+    CAMPAIGN_RECHECK_SECONDS = 0
     # Tests create many people; a cheap hash keeps them fast (never used outside tests).
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 

@@ -7,14 +7,18 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, event, func, or_, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from core.cache import forget_kept, kept_results
 from core.clock import utcnow
 from core.config import LOCALES, ROLES
 from core.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
@@ -25,6 +29,7 @@ from core.people.search import person_search_text
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 8
 TOKEN_PREFIX = "bravo_"
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # a token's last use is recorded to the minute
 TOKEN_SCOPES = ("metrics",)
 
 
@@ -412,27 +417,81 @@ def create_token(person: Person, *, scopes: Iterable[str] = (), label: str = "")
 # Built once: every API call runs it, and building a statement costs more than running this one.
 _TOKEN_AND_PERSON = (select(ApiToken, Person).join(ApiToken.person)
                      .where(ApiToken.digest == bindparam("digest")))
+VERIFIED_TOKENS = "verified_tokens"
+VERIFIED_TOKENS_KEPT = 10_000
 
 
-def person_for_token(token: str) -> tuple[Person, ApiToken] | None:
-    """The active person behind a live token, or ``None``: one query."""
-    row = db.session.execute(_TOKEN_AND_PERSON, {"digest": ApiToken.digest_of(token or "")}).first()
+@dataclass
+class VerifiedToken:
+    """A live token of an active person, as last read: what the API needs of the token, and a
+    detached copy of the person (each request merges it into its own session, see
+    :func:`core.api.load_person_from_token`)."""
+
+    id: int
+    scopes: tuple[str, ...]
+    last_used_at: datetime | None
+    person: Person
+
+
+def verified_token(token: str) -> VerifiedToken | None:
+    """The live token and its active person, or ``None``: one query, then kept in this process for
+    ``API_TOKEN_RECHECK_SECONDS``. A commit in this process that changes a person or a token forgets
+    every kept token at once; other processes see a revocation or a deactivation within those seconds."""
+    digest = ApiToken.digest_of(token or "")
+    seconds = float(current_app.config["API_TOKEN_RECHECK_SECONDS"])
+    if seconds <= 0:
+        return _read_token(digest)
+    kept = kept_results(VERIFIED_TOKENS, max_entries=VERIFIED_TOKENS_KEPT, max_age=seconds)
+    return kept.get_or_make(digest, lambda: _read_token(digest))
+
+
+def _read_token(digest: str) -> VerifiedToken | None:
+    row = db.session.execute(_TOKEN_AND_PERSON, {"digest": digest}).first()
     if row is None:
         return None
     record, person = row
     if record.revoked_at is not None or not person.active:
         return None
-    return person, record
+    return VerifiedToken(record.id, tuple(record.scopes or ()), record.last_used_at, _detached_copy(person))
 
 
-def token_use_is_stale(record: ApiToken, now: datetime) -> bool:
+def _detached_copy(person: Person) -> Person:
+    copy = Person(**{column.key: getattr(person, column.key) for column in sa_inspect(Person).column_attrs})
+    make_transient_to_detached(copy)
+    return copy
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changed_people_or_tokens(session: Session, _flush_context) -> None:
+    if any(isinstance(changed, (Person, ApiToken)) for changed in (*session.new, *session.dirty, *session.deleted)):
+        session.info[VERIFIED_TOKENS] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_verified_tokens(session: Session) -> None:
+    if session.info.pop(VERIFIED_TOKENS, False) and has_app_context():
+        forget_kept(VERIFIED_TOKENS)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _nothing_changed(session: Session, _previous_transaction) -> None:
+    session.info.pop(VERIFIED_TOKENS, None)
+
+
+def token_use_is_stale(last_used_at: datetime | None, now: datetime) -> bool:
     """Whether :func:`mark_token_used` would write: the last use is recorded to the minute."""
-    return record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1)
+    return last_used_at is None or now - last_used_at > TOKEN_USE_RESOLUTION
 
 
-def mark_token_used(record: ApiToken, *, now: datetime) -> None:
-    if token_use_is_stale(record, now):
-        record.last_used_at = now
+def mark_token_used(token_id: int, *, now: datetime) -> None:
+    """Record a token's use (to the minute; several processes may try in the same minute)."""
+    tokens = ApiToken.__table__.c
+    db.session.execute(
+        update(ApiToken.__table__)
+        .where(tokens.id == token_id,
+               or_(tokens.last_used_at.is_(None), tokens.last_used_at <= now - TOKEN_USE_RESOLUTION))
+        .values(last_used_at=now)
+    )
 
 
 def revoke_token(record: ApiToken, *, actor: Person, now: datetime | None = None) -> None:

@@ -41,10 +41,14 @@ def period_keys(moment: datetime) -> tuple[str, str]:
     return week_key_of(local.date()), local.strftime("%Y-%m")
 
 
+def insert_for(dialect: str, table) -> Insert:
+    """An INSERT that knows ``on_conflict_do_update``/``_do_nothing`` on the database named ``dialect``."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def dialect_insert(model) -> Insert:
     """An INSERT that knows ``on_conflict_do_update``/``_do_nothing`` on this database."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return insert_for(db.session.get_bind().dialect.name, model)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ def append_to_ledger(lines: Iterable[LedgerLine], *, now: datetime, week_key: st
 @lru_cache(maxsize=None)
 def _tally_upsert(model, owner: str, dialect: str) -> Insert:
     """``INSERT .. ON CONFLICT DO UPDATE SET points = points + excluded.points``, built once: every kudos runs it."""
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model.__table__)
+    stmt = insert_for(dialect, model.__table__)
     return stmt.on_conflict_do_update(
         index_elements=[owner, "period", "period_key"],
         set_={"points": model.__table__.c.points + stmt.excluded.points},

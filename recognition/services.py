@@ -21,10 +21,12 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from core import access
 from core.errors import Conflict, DomainError, InvalidInput, NotAllowed, NotFound
@@ -33,7 +35,7 @@ from core.hooks import emit_event
 from core.models import Person, Team, team_supervisors
 from core.services import audit
 from recognition import badges
-from recognition.ledger import LedgerLine, append_to_ledger, dialect_insert, period_keys
+from recognition.ledger import LedgerLine, append_to_ledger, dialect_insert, insert_for, period_keys
 from recognition.models import (
     REACTION_KINDS, Comment, GivingSpend, Kudos, KudosRecipient, PointsTally, Reaction, Value,
 )
@@ -282,6 +284,18 @@ def _recipients_of(giver: Person, people: Sequence[Person], team: Team | None) -
     return unique
 
 
+@lru_cache(maxsize=None)
+def _given_to_statement():
+    """Points the giver gave each of some people in a month (retracted kudos were refunded)."""
+    return (
+        select(KudosRecipient.person_id, func.sum(KudosRecipient.points))
+        .join(Kudos, Kudos.id == KudosRecipient.kudos_id)
+        .where(Kudos.giver_id == bindparam("giver_id"), Kudos.month_key == bindparam("month_key"),
+               Kudos.retracted_at.is_(None), KudosRecipient.person_id.in_(bindparam("people", expanding=True)))
+        .group_by(KudosRecipient.person_id)
+    )
+
+
 def _check_pair_cap(giver: Person, recipients: list[Person], points_each: int, month_key: str) -> None:
     """:raise PairCapReached: when a recipient would pass ``KUDOS_PAIR_CAP`` points from the giver this month
 
@@ -290,13 +304,8 @@ def _check_pair_cap(giver: Person, recipients: list[Person], points_each: int, m
     if points_each <= 0:
         return
     cap = int(current_app.config["KUDOS_PAIR_CAP"])
-    given = dict(db.session.execute(
-        select(KudosRecipient.person_id, func.sum(KudosRecipient.points))
-        .join(Kudos, Kudos.id == KudosRecipient.kudos_id)
-        .where(Kudos.giver_id == giver.id, Kudos.month_key == month_key, Kudos.retracted_at.is_(None),
-               KudosRecipient.person_id.in_([p.id for p in recipients]))
-        .group_by(KudosRecipient.person_id)
-    ).all())
+    given = dict(db.session.connection().execute(_given_to_statement(), {
+        "giver_id": giver.id, "month_key": month_key, "people": [p.id for p in recipients]}).all())
     over = [p for p in recipients if given.get(p.id, 0) + points_each > cap]
     if over:
         person = over[0]
@@ -306,6 +315,58 @@ def _check_pair_cap(giver: Person, recipients: list[Person], points_each: int, m
               name=person.name, cap=cap, left=left),
             field="points",
         )
+
+
+@lru_cache(maxsize=None)
+def _spend_statement(dialect: str):
+    """Add ``cost`` to the giver's spend of a month unless it would pass ``budget``: one upsert, which
+    also locks the row until commit (on PostgreSQL, even when it adds nothing). It returns the new
+    spend, or no row when the budget does not allow it."""
+    spend = GivingSpend.__table__
+    stmt = insert_for(dialect, spend).values(
+        giver_id=bindparam("giver_id"), month_key=bindparam("month_key"), spent=bindparam("cost"))
+    return stmt.on_conflict_do_update(
+        index_elements=["giver_id", "month_key"], set_={"spent": spend.c.spent + stmt.excluded.spent},
+        where=spend.c.spent + stmt.excluded.spent <= bindparam("budget"),
+    ).returning(spend.c.spent)
+
+
+def _spend_from_budget(giver: Person, cost: int, month_key: str) -> None:
+    """Take ``cost`` from the giver's budget of the month (their spend row stays locked until commit).
+
+    :raise OverBudget: when what is left cannot cover it
+    """
+    budget = monthly_budget(giver)
+    connection = db.session.connection()
+    spent = None
+    if cost <= budget:
+        spent = connection.execute(_spend_statement(connection.dialect.name), {
+            "giver_id": giver.id, "month_key": month_key, "cost": cost, "budget": budget}).scalar()
+    if spent is None:
+        left = max(0, budget - budget_spent(giver, month_key))
+        raise OverBudget(
+            _("This needs %(cost)d points but only %(left)d of your %(budget)d are left this month.",
+              cost=cost, left=left, budget=budget),
+            field="points",
+        )
+
+
+def _record_kudos(row: dict, recipient_rows: list[dict], *, giver: Person, value: Value, team: Team | None,
+                  people: list[Person]) -> Kudos:
+    """Insert a kudos and its recipients with two statements, and return it as a loaded object of the
+    session: a kudos is given far more often than anything else is written, and the ORM's unit of
+    work would cost more than the inserts themselves."""
+    connection = db.session.connection()
+    kudos_id = connection.execute(insert(Kudos.__table__).returning(Kudos.__table__.c.id), row).scalar_one()
+    for recipient in recipient_rows:
+        recipient["kudos_id"] = kudos_id
+    connection.execute(insert(KudosRecipient.__table__), recipient_rows)
+    recipients = [KudosRecipient(**recipient, person=person) for recipient, person in zip(recipient_rows, people)]
+    kudos = Kudos(id=kudos_id, **row, giver=giver, value=value, team=team, recipients=recipients)
+    for loaded in (kudos, *recipients):
+        make_transient_to_detached(loaded)  # as if read back: persistent once added, nothing to flush
+    db.session.add(kudos)
+    return kudos
 
 
 def give_kudos(giver: Person, value: Value, message: str, points: int = 0, *,
@@ -335,27 +396,21 @@ def give_kudos(giver: Person, value: Value, message: str, points: int = 0, *,
     cost = points_each * len(people)
     week_key, month_key = period_keys(now)
 
-    spend = _locked_spend(giver.id, month_key)
-    budget = monthly_budget(giver)
-    if spend.spent + cost > budget:
-        raise OverBudget(
-            _("This needs %(cost)d points but only %(left)d of your %(budget)d are left this month.",
-              cost=cost, left=max(0, budget - spend.spent), budget=budget),
-            field="points",
-        )
+    db.session.flush()  # what the caller changed is written before the statements below
+    if cost:
+        _spend_from_budget(giver, cost, month_key)
     _check_pair_cap(giver, people, points_each, month_key)
 
-    kudos = Kudos(
-        giver=giver, value=value, team=team, message=text, points=cost, points_each=points_each,
-        by_supervisor=giver.has_role("supervisor"), created_at=now, week_key=week_key, month_key=month_key,
-        recipients=[KudosRecipient(person=p, team_id=p.team_id, points=points_each) for p in people],
+    kudos = _record_kudos(
+        dict(giver_id=giver.id, value_id=value.id, team_id=team.id if team else None, message=text,
+             points=cost, points_each=points_each, by_supervisor=giver.has_role("supervisor"), created_at=now,
+             week_key=week_key, month_key=month_key, retracted_at=None, hidden_at=None, hidden_by_id=None,
+             hidden_reason=None),
+        [dict(person_id=p.id, team_id=p.team_id, points=points_each) for p in people],
+        giver=giver, value=value, team=team, people=people,
     )
-    db.session.add(kudos)
-    spend.spent += cost
-    db.session.flush()
     append_to_ledger(
-        [LedgerLine(r.person_id, r.points, "kudos", team_id=r.team_id, kudos_id=kudos.id)
-         for r in kudos.recipients],
+        [LedgerLine(p.id, points_each, "kudos", team_id=p.team_id, kudos_id=kudos.id) for p in people],
         now=now, week_key=week_key, month_key=month_key,
     )
     badges.award_after_kudos(kudos, now=now)

@@ -4,22 +4,28 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Hashable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import Schema
 from sqlalchemy import BigInteger, Select
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
+from core.cache import kept_results
 from core.clock import utcnow
 from core.db import own_write_transaction
 from core.errors import DomainError, InvalidInput
 from core.extensions import api, csrf, db
 
 API_PREFIX = "/api/v1"
+# Dumped values kept per schema (see dumped_once), and for how long.
+DUMPED_KEPT = 10_000
+DUMPED_KEPT_SECONDS = 300.0
 # Endpoints anyone may call without a token or a session.
 PUBLIC_ENDPOINTS = {"core_api.health", "core_api.open_session", "api-docs.openapi_json"}
 
@@ -138,16 +144,26 @@ def load_person_from_token(req) -> Any:
     if not req.headers.get("Authorization"):
         return None
     token = token_from_header()
-    found = services.person_for_token(token) if token else None
-    if found is None:
+    verified = services.verified_token(token) if token else None
+    if verified is None:
         return None
-    person, record = found
-    g.api_token = record
+    g.api_token = verified
     now = utcnow()
-    if services.token_use_is_stale(record, now):
+    if services.token_use_is_stale(verified.last_used_at, now):
         with own_write_transaction(db.session):
-            services.mark_token_used(record, now=now)
-    return person
+            services.mark_token_used(verified.id, now=now)
+        verified.last_used_at = now
+    # The kept copy stays detached (other requests share it); this request works with its own.
+    return db.session.merge(verified.person, load=False)
+
+
+def dumped_once(schema: Schema, value: Hashable) -> dict:
+    """``schema.dump(value)``, kept in this process for equal values: for immutable rows (frozen
+    dataclasses) that many requests answer alike, such as the top of the standings. The dump must
+    depend on the value alone (not on the caller or their language); the dict is shared, never
+    changed. A view returns it through a :class:`~core.api.schemas.Dumped` field."""
+    kept = kept_results(f"dumped:{type(schema).__name__}", max_entries=DUMPED_KEPT, max_age=DUMPED_KEPT_SECONDS)
+    return kept.get_or_make(value, lambda: schema.dump(value))
 
 
 def encode_cursor(value: Any) -> str:

@@ -19,26 +19,23 @@ from core.access import has_role, managed_team_ids, supervised_team_ids
 from core.errors import NotAllowed, NotFound
 from core.extensions import db
 from core.models import Person
+from recognition.campaigns.heads import CampaignHead, campaign_head
 from recognition.campaigns.models import Award, Campaign, Wallboard
-
-
-def _team_ids(campaign: Campaign) -> set[int]:
-    return {team.id for team in campaign.teams}
 
 
 def can_create_campaigns(person: Person | None) -> bool:
     return has_role(person, "manager")
 
 
-def can_manage_campaign(person: Person | None, campaign: Campaign) -> bool:
+def can_manage_campaign(person: Person | None, campaign: Campaign | CampaignHead) -> bool:
     if not has_role(person, "manager"):
         return False
     if person.role == "admin" or campaign.created_by_id == person.id:
         return True
-    return bool(_team_ids(campaign) & managed_team_ids(person))
+    return bool(campaign.team_ids & managed_team_ids(person))
 
 
-def can_view_campaign(person: Person | None, campaign: Campaign) -> bool:
+def can_view_campaign(person: Person | None, campaign: Campaign | CampaignHead) -> bool:
     if not has_role(person, "agent"):
         return False
     return campaign.status != "draft" or can_manage_campaign(person, campaign)
@@ -47,7 +44,7 @@ def can_view_campaign(person: Person | None, campaign: Campaign) -> bool:
 def is_participant(person: Person | None, campaign: Campaign) -> bool:
     """Participants are the active agents of the campaign's teams."""
     return bool(person is not None and getattr(person, "is_authenticated", False) and person.active
-                and person.role == "agent" and person.team_id in _team_ids(campaign))
+                and person.role == "agent" and person.team_id in campaign.team_ids)
 
 
 def visible_campaign_or_404(viewer: Person, campaign_id: int) -> Campaign:
@@ -55,6 +52,14 @@ def visible_campaign_or_404(viewer: Person, campaign_id: int) -> Campaign:
     if campaign is None or not can_view_campaign(viewer, campaign):
         raise NotFound(_("Not found."))
     return campaign
+
+
+def visible_campaign_head_or_404(viewer: Person, campaign_id: int) -> CampaignHead:
+    """As :func:`visible_campaign_or_404`, for reads that need no more than the head (kept a second)."""
+    head = campaign_head(campaign_id)
+    if head is None or not can_view_campaign(viewer, head):
+        raise NotFound(_("Not found."))
+    return head
 
 
 def managed_campaign_or_404(viewer: Person, campaign_id: int) -> Campaign:
@@ -91,14 +96,14 @@ class StandingsScope:
         return self.everyone or team_id in self.team_ids
 
 
-def led_team_ids(viewer: Person, campaign: Campaign) -> frozenset[int]:
+def led_team_ids(viewer: Person, campaign: Campaign | CampaignHead) -> frozenset[int]:
     """The campaign's teams the viewer leads (supervises, or manages the site of)."""
     if not has_role(viewer, "supervisor"):
         return frozenset()
-    return frozenset((supervised_team_ids(viewer) | managed_team_ids(viewer)) & _team_ids(campaign))
+    return frozenset((supervised_team_ids(viewer) | managed_team_ids(viewer)) & campaign.team_ids)
 
 
-def standings_scope(viewer: Person, campaign: Campaign) -> StandingsScope:
+def standings_scope(viewer: Person, campaign: Campaign | CampaignHead) -> StandingsScope:
     if can_manage_campaign(viewer, campaign):
         return StandingsScope(everyone=True, person_id=viewer.id)
     return StandingsScope(person_id=viewer.id, team_ids=led_team_ids(viewer, campaign))
@@ -106,7 +111,7 @@ def standings_scope(viewer: Person, campaign: Campaign) -> StandingsScope:
 
 def leads_participant(viewer: Person, campaign: Campaign, nominee: Person) -> bool:
     """A supervisor (or manager) leading the nominee's team, which takes part in the campaign."""
-    if not has_role(viewer, "supervisor") or nominee.team_id not in _team_ids(campaign):
+    if not has_role(viewer, "supervisor") or nominee.team_id not in campaign.team_ids:
         return False
     return nominee.team_id in (supervised_team_ids(viewer) | managed_team_ids(viewer))
 

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.access import require_role, role_required
-from core.api import ApiBlueprint, keyset_page
+from core.api import ApiBlueprint, dumped_once, keyset_page
 from core.api.schemas import ListArgsSchema
 from core.clock import utcnow
 from core.db import writes_on_read
@@ -32,13 +32,15 @@ from recognition.campaigns.schemas import (
     CampaignListArgsSchema, CampaignSchema, CampaignsPageSchema, CitationSchema, IntakeReportSchema,
     MetricDefinitionCreateSchema, MetricDefinitionSchema, MetricDefinitionsPageSchema,
     MetricDefinitionUpdateSchema, MetricsIntakeSchema, NominationCreateSchema, NominationSchema,
-    NominationsPageSchema, StandingsArgsSchema, StandingsSchema, WallboardCreatedSchema, WallboardCreateSchema,
-    WallboardsPageSchema,
+    NominationsPageSchema, StandingRowSchema, StandingsArgsSchema, StandingsSchema, WallboardCreatedSchema,
+    WallboardCreateSchema, WallboardsPageSchema,
 )
 from recognition.campaigns.services import (
     CampaignSpec, DimensionSpec, RequirementSpec, SourceSpec,
 )
 from recognition.campaigns.standings import ensure_fresh_for_read
+
+STANDING_ROW = StandingRowSchema()
 
 blp = ApiBlueprint("campaigns_api", __name__,
                    description="KPIs, campaigns, standings, nominations, awards and wallboards")
@@ -277,15 +279,19 @@ def standings(args, campaign_id):
     supervisor; every row for those who run the campaign. ``dimension`` ranks by one dimension."""
     now = utcnow()
     viewer = caller()
-    campaign = ensure_fresh_for_read(access.visible_campaign_or_404(viewer, campaign_id), now=now)
-    dimension = services.dimension_of(campaign, args["dimension"]) if args["dimension"] else None
+    campaign = ensure_fresh_for_read(access.visible_campaign_head_or_404(viewer, campaign_id), now=now)
+    dimension = None
+    if args["dimension"]:
+        dimension = services.dimension_of(access.visible_campaign_or_404(viewer, campaign_id), args["dimension"])
     top_n = queries.board_top_n()
     rows, next_cursor = queries.standings_page(campaign, access.standings_scope(viewer, campaign),
                                                limit=args["limit"], cursor=args["cursor"], dimension=dimension,
                                                top_n=top_n)
+    me = queries.own_standing(campaign, viewer)
     return {"campaign": campaign.id, "dimension": dimension.id if dimension else None, "top_n": top_n,
             "version": campaign.standings_version, "computed_at": campaign.standings_computed_at,
-            "items": rows, "next": next_cursor, "me": queries.own_standing(campaign, viewer)}
+            "items": [dumped_once(STANDING_ROW, row) for row in rows], "next": next_cursor,
+            "me": dumped_once(STANDING_ROW, me) if me else None}
 
 
 @blp.route("/campaigns/<int:campaign_id>/nominations")
@@ -421,7 +427,7 @@ class Wallboards(MethodView):
 @role_required("manager")
 @blp.response(204)
 def revoke_wallboard(wallboard_id):
-    """Revoke a link: its screens get 404 from now on."""
+    """Revoke a link: its screens get 404 from now on (within a second)."""
     board = db.session.get(Wallboard, wallboard_id)
     viewer = caller()
     if board is None or not access.can_manage_wallboard(viewer, board):

@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from core.bench import DEFAULT_TOKENS_FILE, Organisation, bulk_insert
+from core.bench import Organisation, bulk_insert
 from core.clock import org_timezone
 from core.extensions import db
 from core.models import Person, Team
@@ -139,7 +139,7 @@ def seed_campaigns(org: Organisation) -> list[str]:
     token = bench_wallboard_token(campaign)
     wallboards.create_wallboard(actor=admin, now=org.now, campaign=campaign, label="bench", token=token)
     path = f"/wallboard/{token}/data"
-    wallboard_file = Path(DEFAULT_TOKENS_FILE).with_name("wallboard.txt")
+    wallboard_file = Path(options.tokens_file).with_name("wallboard.txt")
     wallboard_file.parent.mkdir(parents=True, exist_ok=True)
     wallboard_file.write_text(path + "\n")
     return [

@@ -29,6 +29,7 @@ KPI_DAYS = 30
 CAMPAIGN_NAME = "3·15 service guarantee"
 CAMPAIGN_NAME_ZH = "3·15 消费者权益日服务保障"
 TEAMS = ("Shanghai Care 1", "Shanghai Care 2")
+DEMO_AGENT = "agent"  # the README's demo agent (see core/demo.py)
 
 # slug, English name, Chinese name, unit, aggregate, direction
 DEMO_METRICS = [
@@ -139,7 +140,8 @@ def _make_campaign(now: datetime, rng: random.Random) -> Campaign:
         services.nominate(campaign, by_name["Problems raised early"], require_person(username),
                           nominator=require_person(supervisor), reason=reason, now=now)
     for agent in agents:
-        if rng.random() < 0.8:
+        # The README's demo agent signs in to a brief still to acknowledge; most others have read it.
+        if agent.username != DEMO_AGENT and rng.random() < 0.8:
             services.acknowledge_brief(campaign, agent, now=campaign.starts_at + timedelta(hours=rng.randint(1, 48)))
     return campaign
 

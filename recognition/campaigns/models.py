@@ -169,6 +169,10 @@ class Campaign(Base):
     def standings_fresh(self) -> bool:
         return self.standings_version == self.inputs_version
 
+    @property
+    def team_ids(self) -> frozenset[int]:
+        return frozenset(team.id for team in self.teams)
+
     def __repr__(self) -> str:
         return f"<Campaign {self.id} {self.name!r}>"
 

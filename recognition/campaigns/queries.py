@@ -24,6 +24,7 @@ from core.extensions import db
 from core.models import Person, Team
 from recognition.campaigns import access
 from recognition.campaigns.access import StandingsScope
+from recognition.campaigns.heads import CampaignHead
 from recognition.campaigns.models import (
     Acknowledgement, Campaign, CampaignStanding, Dimension, DimensionStanding, MetricDefinition, Nomination,
     campaign_teams,
@@ -376,8 +377,8 @@ class KeptStandings:
         return sorted(found.values(), key=lambda pair: pair[0].rank if pair[1] is None else pair[1].rank)
 
 
-def _load_standings(campaign: Campaign) -> KeptStandings:
-    """One query: the overall rows with names (the dimensions' rows come when needed)."""
+def _load_standings(campaign: Campaign | CampaignHead) -> KeptStandings:
+    """Two queries: the overall rows with names, and the dimensions (their rows come when needed)."""
     entries = tuple(
         _Entry(*row) for row in db.session.execute(
             select(CampaignStanding.rank, CampaignStanding.person_id, Person.username, Person.name,
@@ -387,11 +388,13 @@ def _load_standings(campaign: Campaign) -> KeptStandings:
             .outerjoin(Team, Team.id == CampaignStanding.team_id)
             .where(CampaignStanding.campaign_id == campaign.id).order_by(CampaignStanding.rank)
         ).all())
-    dimensions = tuple(_DimensionInfo(d.id, d.name, d.weight, d.position) for d in campaign.dimensions)
+    dimensions = tuple(_DimensionInfo(*row) for row in db.session.execute(
+        select(Dimension.id, Dimension.name, Dimension.weight, Dimension.position)
+        .where(Dimension.campaign_id == campaign.id).order_by(Dimension.position)))
     return KeptStandings(campaign.id, dimensions, entries)
 
 
-def kept_standings(campaign: Campaign) -> KeptStandings:
+def kept_standings(campaign: Campaign | CampaignHead) -> KeptStandings:
     """The campaign's stored standings as of their last computation (loaded once per process)."""
     key = (campaign.id, campaign.standings_version, campaign.standings_computed_at)  # an edit bumps the version
     kept = kept_results("campaign_standings", max_entries=64, max_age=STANDINGS_KEPT_SECONDS)
@@ -416,7 +419,7 @@ def _row(entry: _Entry, full: bool, cells: dict[int, tuple[DimensionCell, ...]])
                        cells.get(entry.person_id, ()) if full else ())
 
 
-def standings_page(campaign: Campaign, scope: StandingsScope, *, limit: int, cursor: str | None = None,
+def standings_page(campaign: Campaign | CampaignHead, scope: StandingsScope, *, limit: int, cursor: str | None = None,
                    dimension: Dimension | None = None, top_n: int | None = None, team_id: int | None = None
                    ) -> tuple[list[StandingRow], str | None]:
     """The rows the scope may see, by rank (overall, or in ``dimension``), keyset-paginated on rank;
@@ -448,7 +451,7 @@ def standings_page(campaign: Campaign, scope: StandingsScope, *, limit: int, cur
     return rows, next_cursor
 
 
-def own_standing(campaign: Campaign, person: Person) -> StandingRow | None:
+def own_standing(campaign: Campaign | CampaignHead, person: Person) -> StandingRow | None:
     """The person's own row with breakdown and gap, or ``None`` when they do not take part."""
     kept = kept_standings(campaign)
     entry = kept.of_person.get(person.id)

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 
-from core.api.schemas import ListArgsSchema
+from core.api.schemas import Dumped, ListArgsSchema
 from core.clock import org_timezone
 from recognition.campaigns.models import AGGREGATES, DIRECTIONS, SOURCE_KINDS, STATES
 
@@ -265,9 +265,9 @@ class StandingsSchema(Schema):
     top_n = fields.Int()
     version = fields.Int(metadata={"description": "the inputs version these standings were computed from"})
     computed_at = fields.DateTime(allow_none=True)
-    items = fields.List(fields.Nested(StandingRowSchema))
+    items = fields.List(Dumped(StandingRowSchema))
     next = fields.Str(allow_none=True)
-    me = fields.Nested(StandingRowSchema, allow_none=True)
+    me = Dumped(StandingRowSchema, allow_none=True)
 
 
 class AcknowledgementsSchema(Schema):

@@ -42,6 +42,7 @@ from core.clock import utcnow
 from core.db import sqlite_write_intent
 from core.extensions import db
 from core.models import Person
+from recognition.campaigns.heads import CampaignHead, forget_campaign_head
 from recognition.campaigns.models import (
     Campaign, CampaignStanding, Dimension, DimensionStanding, MetricValue, Nomination, Requirement,
     campaign_teams,
@@ -448,6 +449,7 @@ def _recompute_committed(campaign_id: int, *, now: datetime) -> None:
         if locked.standings_version is None or locked.standings_version < calculation.version:
             store_standings(locked, calculation, now=now)
         db.session.commit()
+        forget_campaign_head(campaign_id)
     except Exception:
         db.session.rollback()
         raise
@@ -491,7 +493,7 @@ def refreshing(campaign_id: int) -> bool:
         return campaign_id in refreshes.running
 
 
-def ensure_fresh_for_read(campaign: Campaign, *, now: datetime) -> Campaign:
+def ensure_fresh_for_read(campaign: Campaign | CampaignHead, *, now: datetime) -> Campaign | CampaignHead:
     """For reads (pages, API, wallboards): when the stored standings are stale, have them recomputed,
     once, whoever asks first; otherwise do nothing.
 

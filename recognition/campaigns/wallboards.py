@@ -6,7 +6,8 @@ points board of the team.
 
 Hundreds of screens poll the data: :func:`board_version` answers a campaign's board in ONE small
 query (the link, its campaign's counters, the newest kudos, the kudos-removal counter) and the
-strong ETag is a hash of those, so an unchanged board costs one indexed read and a ``304``. Only a changed
+strong ETag is a hash of those, so an unchanged board costs one indexed read and a ``304``; each process
+keeps what it read for a second, so the screens of a board cost about one read a second. Only a changed
 board is built (:func:`board_data`), from public data only: the countdown, team progress against the
 brief's targets (teams, never people), the top N, the newest visible kudos (public fields) and the
 published awards.
@@ -19,10 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
+from core.cache import kept_results
 from core.errors import InvalidInput, NotAllowed
 from core.extensions import db
 from core.models import Person, Team
@@ -91,6 +94,9 @@ def wallboards_visible_to(viewer: Person):
 
 # --- the board's version (one query) ---------------------------------------------------------
 
+BOARD_VERSIONS = "wallboard_versions"
+BOARD_VERSIONS_KEPT = 1000
+
 @dataclass(frozen=True)
 class BoardVersion:
     board_id: int
@@ -131,7 +137,19 @@ def _team_campaign_statement():
 
 
 def board_version(token: str, *, now: datetime, lang: str) -> BoardVersion | None:
-    """The live board behind a token and its ETag, or ``None`` for an unknown or revoked link.
+    """The live board behind a token and its ETag, or ``None`` for an unknown or revoked link, as read
+    at most every ``WALLBOARD_RECHECK_SECONDS`` by this process: however many screens show a board,
+    each process reads it about once a second, and a change (or a revocation) reaches the screens
+    within that second plus their polling interval."""
+    seconds = float(current_app.config["WALLBOARD_RECHECK_SECONDS"])
+    if seconds <= 0:
+        return _read_board_version(token, now=now, lang=lang)
+    kept = kept_results(BOARD_VERSIONS, max_entries=BOARD_VERSIONS_KEPT, max_age=seconds)
+    return kept.get_or_make((token, lang), lambda: _read_board_version(token, now=now, lang=lang))
+
+
+def _read_board_version(token: str, *, now: datetime, lang: str) -> BoardVersion | None:
+    """:func:`board_version` read from the database.
 
     One query for a campaign's board; a team's board adds one to find its campaign (and, with none,
     one for the newest ledger line, as it shows the week's points). The ETag follows the stored

@@ -14,6 +14,8 @@
   var labels = JSON.parse(document.getElementById("wallboard-labels").textContent);
   var lang = document.documentElement.lang || "en";
   var numbers = new Intl.NumberFormat(lang, {maximumFractionDigits: 1});
+  // Scores always show one decimal, so that a column of them lines up (46.0 under 50.2).
+  var scores = new Intl.NumberFormat(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});
   var names = Intl.ListFormat ? new Intl.ListFormat(lang)
     : {format: function (list) { return list.join(", "); }};
   var clock = new Intl.DateTimeFormat(lang, {
@@ -104,7 +106,7 @@
       who.appendChild(el("span", "wb-name", row.name));
       if (row.team) { who.appendChild(el("span", "wb-team", row.team)); }
       item.appendChild(who);
-      var amount = el("span", "wb-amount", numbers.format(byScore ? row.score : row.points));
+      var amount = el("span", "wb-amount", byScore ? scores.format(row.score) : numbers.format(row.points));
       amount.appendChild(el("small", null, byScore ? labels.score : labels.points));
       item.appendChild(amount);
       return item;

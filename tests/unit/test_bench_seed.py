@@ -37,6 +37,8 @@ def test_seed_makes_an_organisation_whose_books_balance(seed):
     result = seed()
     assert result.exit_code == 0, result.output
     assert "500 kudos" in result.output and "Done in" in result.output
+    wallboard = (seed.tokens_file.parent / "wallboard.txt").read_text().strip()  # beside the tokens, not in bench/
+    assert wallboard.startswith("/wallboard/") and f"wallboard data: {wallboard}" in result.output
     assert (count(Person), count(Team), count(Kudos)) == (30, 3, 500)
     assert count(KudosRecipient) >= 500 and count(PointsEntry) > 0 and count(Reaction) > 0
     names = db.session.execute(select(Person.name)).scalars().all()

@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 from core.clock import utcnow
 from core.demo import load_core_demo
 from core.extensions import db
-from recognition.campaigns.demo import CAMPAIGN_NAME, load_campaign_demo
+from core.models import Person
+from recognition.campaigns import access
+from recognition.campaigns.demo import CAMPAIGN_NAME, DEMO_AGENT, load_campaign_demo
 from recognition.campaigns.models import Acknowledgement, Campaign, MetricValue, Nomination, Wallboard
 from recognition.demo import load_values
 
@@ -27,6 +29,9 @@ def test_the_demo_campaign_is_running_with_its_brief_kpis_and_a_wallboard_once(a
     assert len(campaign.requirements) == 5 and sum(1 for r in campaign.requirements if r.metric) == 4
     kpi_rows, nominations, acknowledged = count(MetricValue), count(Nomination), count(Acknowledgement)
     assert kpi_rows > 2000 and nominations == 4 and 0 < acknowledged < 18
+    demo_agent = db.session.execute(select(Person).where(Person.username == DEMO_AGENT)).scalar_one()
+    assert access.is_participant(demo_agent, campaign)
+    assert demo_agent.id not in set(db.session.execute(select(Acknowledgement.person_id)).scalars())  # brief to read
     assert campaign.standings_fresh and any(entry["overall"]["value"] for entry in campaign.team_progress)
     url = lines[-1].split()[-1]
     assert url.startswith("http://127.0.0.1:5000/wallboard/")

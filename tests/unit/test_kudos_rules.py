@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.extensions import db
@@ -304,3 +304,20 @@ def test_reciprocal_pairs_are_found_for_admins(people, give):
     give(c, a, points=1)
     pairs = db.session.execute(queries.reciprocal_pairs("2026-11", min_points=10)).all()
     assert [tuple(row) for row in pairs] == [(a.id, b.id, 20, 15)]
+
+
+def test_a_kudos_just_given_is_the_session_s_own_and_matches_what_was_stored(people, give):
+    """Giving writes with plain inserts and returns the kudos as if read back: persistent in the
+    session, nothing left to flush, and the same as a fresh read of the database."""
+    giver, a, b = people[:3]
+    kudos = give(giver, a, b, points=9)
+    assert inspect(kudos).persistent and not db.session.dirty and not db.session.new
+    assert db.session.get(type(kudos), kudos.id) is kudos
+    given = (kudos.id, kudos.giver.username, kudos.value.slug, kudos.points, kudos.points_each,
+             [(r.person.username, r.team_id, r.points) for r in kudos.recipients])
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(type(kudos), kudos.id)
+    assert (stored.id, stored.giver.username, stored.value.slug, stored.points, stored.points_each,
+            [(r.person.username, r.team_id, r.points) for r in stored.recipients]) == given
+    assert given[3:5] == (8, 4) and stored.retracted_at is None and stored.hidden_at is None

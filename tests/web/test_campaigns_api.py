@@ -2,6 +2,7 @@
 nominations, awards (ledger, budget, badges, feed, idempotency, Open Badges) and the campaign board."""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import pytest
@@ -168,6 +169,25 @@ def test_unchanged_standings_are_read_from_the_kept_copy_and_a_change_shows_at_o
     moved = agent.get(url).json
     assert moved["version"] > first["version"] and moved["me"]["rank"] < 7  # moved up at once
     assert api(org.other_agent).get(url).json["me"]["username"] == "agent2"  # each viewer their own answer
+
+
+def test_each_process_reads_a_campaign_s_head_once_per_recheck_window(api, app, org, floor):
+    """Within the window a standings read costs no query at all (its token and the campaign's head are
+    kept); a change reaches readers once the window has passed (0.3 s here; a second by default)."""
+    app.config["CAMPAIGN_RECHECK_SECONDS"] = 0.3
+    campaign = running(org)
+    url = f"/campaigns/{campaign.id}/standings"
+    agent = api(org.agent)
+    agent.get(url)  # computes the standings; this process forgets the head it had read
+    first = agent.get(url).json
+    with count_queries() as counter:
+        again = agent.get(url).json
+    assert again == first and counter[0] == 0
+    put_kpis([rate("agent1", days_ago(1), "csat", 1000, 1000)], now=utcnow())
+    assert agent.get(url).json["version"] == first["version"]  # within the window
+    time.sleep(0.35)
+    moved = agent.get(url).json
+    assert moved["version"] > first["version"] and moved["me"]["rank"] < 7
 
 
 def test_standings_show_the_top_n_and_ones_own_row_to_participants_teams_to_supervisors_all_to_managers(

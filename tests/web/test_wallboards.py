@@ -1,6 +1,7 @@
 """Wallboards: revocable links, public data only, a strong ETag and 304 after one query."""
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -103,6 +104,29 @@ def test_an_unchanged_board_answers_304_after_one_query_and_a_change_moves_the_e
     etag = new_etag()
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
     assert client.get(path + "?lang=zh_Hans_CN").headers["ETag"] != etag
+
+
+def test_each_process_reads_a_board_once_per_recheck_window(app, api, client, org, floor, value):
+    """Screens polling within the window cost no query; a change, or a revocation, reaches them once the
+    window has passed (0.3 s here; a second by default)."""
+    app.config["WALLBOARD_RECHECK_SECONDS"] = 0.3
+    campaign = running(org)
+    board = make_board(api, org.manager, campaign=campaign.id)
+    path = data_path(board)
+    etag = client.get(path).headers["ETag"]
+    with count_queries() as counter:
+        for _screen in range(5):
+            assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    assert counter[0] == 0
+    kudos_services.give_kudos(org.supervisor, value, MESSAGE, recipients=[floor[0][0]], now=utcnow())
+    db.session.commit()
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304  # within the window
+    time.sleep(0.35)
+    changed = client.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.json["ticker"][0]["message"] == MESSAGE
+    assert api(org.manager).delete(f"/wallboards/{board['id']}").status_code == 204
+    time.sleep(0.35)
+    assert client.get(path).status_code == 404
 
 
 def test_revoked_and_unknown_links_are_404(api, client, org, floor):
