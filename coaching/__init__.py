@@ -12,11 +12,12 @@ def init_app(app: Flask) -> None:
     from coaching.api import blp as api
     from coaching.demo import load_coaching_demo
     from coaching.forms import LABELS
+    from coaching.own_data import coaching_data
     from coaching.panels import coaching_panel
     from coaching.views import bp, growth_bp, journal_bp, one_to_ones_bp
     from core.api import register_api_blueprint
     from core.home.panels import add_home_panel
-    from core.hooks import add_demo_loader
+    from core.hooks import add_demo_loader, add_own_data
     from core.navigation import NavItem, add_nav_item
 
     for blueprint in (bp, one_to_ones_bp, journal_bp, growth_bp):
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(api)
     add_demo_loader(app, load_coaching_demo)
     add_home_panel(app, coaching_panel)
+    add_own_data(app, "coaching", coaching_data)
     add_nav_item(app, NavItem("coaching.index", _l("Coaching"), "supervisor", order=40, also=(
         "coaching.new_entry", "coaching.edit_entry", "coaching.roster_page", "coaching.overview",
         "coaching.disputes")))

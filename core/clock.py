@@ -13,3 +13,8 @@ def utcnow() -> datetime:
 
 def org_timezone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def org_isoformat(moment: datetime | None) -> str | None:
+    """``moment`` as ISO 8601 in the organisation's time zone, with its offset (API.md's time format)."""
+    return None if moment is None else moment.astimezone(org_timezone()).isoformat()

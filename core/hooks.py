@@ -11,6 +11,7 @@ from core.models import Person
 
 ME_FIELDS = "bravo.me_fields"
 DEMO_LOADERS = "bravo.demo_loaders"
+OWN_DATA = "bravo.own_data"
 
 
 def add_me_fields(app: Flask, contributor: Callable[[Person], dict[str, Any]]) -> None:
@@ -23,6 +24,19 @@ def me_fields(person: Person) -> dict[str, Any]:
     for contributor in current_app.extensions.get(ME_FIELDS, []):
         extra.update(contributor(person))
     return extra
+
+
+def add_own_data(app: Flask, section: str, builder: Callable[[Person], Any]) -> None:
+    """Let an area add a section to a person's own-data export: what it keeps about them, as JSON values.
+
+    A builder returns only what that person may already read in the app (their shared coaching, their own
+    private notes), never another person's private records.
+    """
+    app.extensions.setdefault(OWN_DATA, []).append((section, builder))
+
+
+def own_data_sections(person: Person) -> dict[str, Any]:
+    return {section: builder(person) for section, builder in current_app.extensions.get(OWN_DATA, [])}
 
 
 def add_demo_loader(app: Flask, loader: Callable[[], list[str]]) -> None:

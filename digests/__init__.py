@@ -39,12 +39,13 @@ def init_app(app: Flask) -> None:
 
     from core.api import register_api_blueprint
     from core.extensions import csrf, db
-    from core.hooks import add_demo_loader, on_event
+    from core.hooks import add_demo_loader, add_own_data, on_event
     from core.navigation import NavItem, add_nav_item
     from digests import models  # noqa: F401  (the tables join the metadata)
     from digests.api import blp as api
     from digests.cli import digests_cli, scheduler_cli
     from digests.demo import load_digests_demo
+    from digests.own_data import digest_data
     from digests.queries import unread_count
     from digests.views import bp, unsubscribe
 
@@ -57,6 +58,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(digests_cli)
     on_event(app, "awards.published", on_awards_published)
     add_demo_loader(app, load_digests_demo)
+    add_own_data(app, "digests", digest_data)
     add_nav_item(app, NavItem("digests.preferences", _l("Digests"), order=80))
     add_nav_item(app, NavItem("digests.webhooks", _l("Webhooks"), "admin", order=60, section="admin"))
     add_nav_item(app, NavItem("digests.deliveries", _l("Deliveries"), "admin", order=70, section="admin"))

@@ -20,11 +20,12 @@ def me_points(person: Person) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     from core.api import register_api_blueprint
     from core.bench import add_seed_step
-    from core.hooks import add_demo_loader, add_me_fields
+    from core.hooks import add_demo_loader, add_me_fields, add_own_data
     from recognition import models  # noqa: F401  (the tables join the metadata)
     from recognition.api import blp as api
     from recognition.bench import seed_recognition
     from recognition.demo import load_recognition_demo
+    from recognition.own_data import recognition_data
     from recognition.views import bp
 
     from recognition import campaigns
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     register_api_blueprint(api)
     add_me_fields(app, me_points)
+    add_own_data(app, "recognition", recognition_data)
     add_demo_loader(app, load_recognition_demo)
     add_seed_step(app, "recognition", seed_recognition)
     campaigns.init_app(app)  # after recognition's demo and seed steps: campaigns count their kudos

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_skeleton
+from flask import Response, stream_with_context
 from flask_babel import get_locale
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -233,13 +234,20 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
         yield buffer.getvalue()
 
 
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:
+    """A CSV download streamed from ``rows`` (read within the request's context)."""
+    response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
+
+
 KUDOS_EXPORT_HEADER = (
     "id", "created_at_utc", "giver", "giver_name", "recipients", "team", "value", "message", "points",
     "points_each", "by_supervisor", "status", "hidden_reason", "applause", "comments",
 )
 
 
-def _status(kudos: Kudos) -> str:
+def kudos_status(kudos: Kudos) -> str:
     if kudos.hidden_at is not None:
         return "hidden"
     return "retracted" if kudos.retracted_at is not None else "visible"
@@ -266,7 +274,7 @@ def kudos_export_rows(month_key: str | None = None) -> Iterator[list]:
                 kudos.id, kudos.created_at.isoformat(), kudos.giver.username, kudos.giver.name,
                 " ".join(r.person.username for r in kudos.recipients), kudos.team.name if kudos.team else "",
                 kudos.value.slug, kudos.message, kudos.points, kudos.points_each,
-                "yes" if kudos.by_supervisor else "no", _status(kudos), kudos.hidden_reason or "",
+                "yes" if kudos.by_supervisor else "no", kudos_status(kudos), kudos.hidden_reason or "",
                 card.applause, card.comments,
             ]
         after = batch[-1].id  # the session's identity map is weak: earlier batches are freed

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, stream_with_context,
-    url_for,
-)
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -378,11 +375,6 @@ def fairness():
 FAIRNESS_PARTS = ("pairs", "unrecognised", "values")
 
 
-def _csv(filename: str, header, rows) -> Response:
-    return Response(stream_with_context(reports.csv_lines(header, rows)), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
-
-
 @bp.route("/admin/fairness.csv")
 @role_required("admin")
 def fairness_csv():
@@ -396,16 +388,17 @@ def fairness_csv():
                 for p in reports.mostly_mutual_pairs(month, min_share=MUTUAL_SHARE))
         header = ("person_a", "name_a", "person_b", "name_b", "points_a_to_b", "points_b_to_a",
                   "share_a_percent", "share_b_percent")
-        return _csv(f"bravo-reciprocal-pairs-{month}.csv", header, rows)
+        return reports.csv_response(f"bravo-reciprocal-pairs-{month}.csv", header, rows)
     if part == "unrecognised":
         since = utcnow() - timedelta(days=QUIET_DAYS)
         rows = ([person.username, person.name, person.team.name if person.team else "", person.role,
                  last_at.isoformat() if last_at else ""]
                 for person, last_at in db.session.execute(reports.unrecognised_people(since)))
-        return _csv("bravo-unrecognised.csv", ("username", "name", "team", "role", "last_kudos_utc"), rows)
+        return reports.csv_response("bravo-unrecognised.csv",
+                                    ("username", "name", "team", "role", "last_kudos_utc"), rows)
     rows = ([u.value.slug, u.value.name_en, u.value.name_zh, u.kudos, u.points, u.givers,
              round(u.share * 100)] for u in reports.value_usage(month))
-    return _csv(f"bravo-value-usage-{month}.csv",
+    return reports.csv_response(f"bravo-value-usage-{month}.csv",
                 ("value", "name_en", "name_zh", "kudos", "points", "givers", "share_percent"), rows)
 
 
@@ -414,5 +407,5 @@ def fairness_csv():
 def kudos_csv():
     """Every kudos, retracted and hidden ones included (``month=YYYY-MM`` for one month)."""
     month = reports.valid_month(request.args.get("month"), "") or None
-    return _csv(f"bravo-kudos-{month or 'all'}.csv", reports.KUDOS_EXPORT_HEADER,
+    return reports.csv_response(f"bravo-kudos-{month or 'all'}.csv", reports.KUDOS_EXPORT_HEADER,
                 reports.kudos_export_rows(month))

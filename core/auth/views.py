@@ -1,18 +1,21 @@
 """Signing in and out, one's own password and preferences, and the language switch."""
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from core import services
 from core.auth.forms import LanguageForm, PasswordForm, PreferencesForm, SignInForm
 from core.clock import utcnow
+from core.db import writes_on_read
 from core.errors import DomainError, TooManyAttempts
 from core.extensions import db
 from core.forms import saving
+from core.own_data import own_data, own_data_filename
 
 bp = Blueprint("auth", __name__)
 
@@ -83,6 +86,20 @@ def account():
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", password_form=password_form,
                            preferences_form=preferences_form)
+
+
+@bp.get("/account/data.json")
+@login_required
+@writes_on_read
+def own_data_json():
+    """Everything Bravo keeps about the signed-in person that they may read, as one JSON file."""
+    now = utcnow()
+    document = own_data(current_user, now=now)
+    db.session.commit()
+    # Readable as it is: Chinese names and messages as themselves, indented.
+    return Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json",
+                    headers={"Content-Disposition":
+                             f"attachment; filename={own_data_filename(current_user, now)}"})
 
 
 @bp.route("/language", methods=["POST"])

@@ -10,13 +10,14 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from core.api import register_api_blueprint
     from core.bench import add_seed_step
-    from core.hooks import add_demo_loader, on_event, provide_kpi_series
+    from core.hooks import add_demo_loader, add_own_data, on_event, provide_kpi_series
     from recognition.campaigns import models  # noqa: F401  (the tables join the metadata)
     from recognition.campaigns.api import blp as api
     from recognition.campaigns.bench import seed_campaigns
     from recognition.campaigns.cli import campaigns_cli
     from recognition.campaigns.demo import load_campaign_demo
     from recognition.campaigns.kpis import daily_series
+    from recognition.campaigns.own_data import campaign_data
     from recognition.campaigns.services import on_kudos_given, on_kudos_removed
     from recognition.campaigns.kpi_views import bp as kpi_pages
     from recognition.campaigns.result_views import bp as result_pages
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     on_event(app, "kudos.given", on_kudos_given)
     on_event(app, "kudos.removed", on_kudos_removed)
     provide_kpi_series(app, daily_series)
+    add_own_data(app, "campaigns", campaign_data)
     add_seed_step(app, "campaigns", seed_campaigns)
     _add_pages(app)
 

@@ -161,8 +161,9 @@ def sync_award_drafts(campaign: Campaign, *, now: datetime) -> list[Award]:
     for stale in drafts.values():
         db.session.delete(stale)
     db.session.flush()
-    for award in kept:
-        db.session.refresh(award, ["person", "dimension"])
+    # New drafts know their person by id only: load the winners (and teams) at once, not one by one.
+    db.session.execute(select(Person).where(Person.id.in_({award.person_id for award in kept}))
+                       .options(selectinload(Person.team))).scalars().all()
     return in_display_order(campaign, kept)
 
 

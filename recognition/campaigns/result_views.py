@@ -1,5 +1,6 @@
 """A campaign's results: standings (as the viewer may see them), supervisors' nominations, and the awards a
-manager previews, cites and publishes, each downloadable as an Open Badges 3.0 credential.
+manager previews, cites and publishes, each downloadable as an Open Badges 3.0 credential, and as CSV (a
+campaign's awards as its page shows them; every published award for admins).
 
 Who sees which rows and awards is :mod:`recognition.campaigns.access`'s; reads come from
 :mod:`~recognition.campaigns.queries` and :mod:`~recognition.campaigns.awards`, writes from
@@ -23,13 +24,14 @@ from core.extensions import db
 from core.forms import flash_form_errors, saving
 from core.models import Person, Team
 from core.services import require_person
-from recognition.campaigns import access, queries, services
+from recognition.campaigns import access, exports, queries, services
 from recognition.campaigns import awards as campaign_awards
 from recognition.campaigns.models import Award, Campaign, Dimension, Nomination
 from recognition.campaigns.openbadges import award_credential
 from recognition.campaigns.result_forms import CitationForm, NominationForm
 from recognition.campaigns.standings import ensure_fresh_for_read
 from recognition.forms import ActionForm
+from recognition.reports import csv_response
 
 bp = Blueprint("campaign_results", __name__)
 
@@ -163,6 +165,14 @@ def _awards_to_show(campaign: Campaign, previewing: bool, *, now) -> list[Award]
     return campaign_awards.in_display_order(campaign, found)
 
 
+def _previewing(viewer: Person, campaign: Campaign, *, now) -> tuple[str, bool, bool]:
+    """The campaign's state, whether the viewer runs it, and whether they preview its draft awards (those
+    who run it, after it ended and before publishing)."""
+    state = campaign.state_at(now)
+    manages = access.can_manage_campaign(viewer, campaign)
+    return state, manages, manages and state == "ended"
+
+
 @bp.get("/campaigns/<int:campaign_id>/awards")
 @login_required
 @writes_on_read
@@ -171,9 +181,7 @@ def awards(campaign_id: int):
     citations and publish; everyone else (and everyone after publishing) sees the published awards only."""
     viewer, now = me(), utcnow()
     campaign = access.visible_campaign_or_404(viewer, campaign_id)
-    state = campaign.state_at(now)
-    manages = access.can_manage_campaign(viewer, campaign)
-    previewing = manages and state == "ended"
+    state, manages, previewing = _previewing(viewer, campaign, now=now)
     items = _awards_to_show(campaign, previewing, now=now)
     citation_forms = {award.id: CitationForm.for_award(award.id, data={"citation": award.citation})
                       for award in items} if previewing else {}
@@ -182,6 +190,28 @@ def awards(campaign_id: int):
         previewing=previewing, items=items, citation_forms=citation_forms, publish_form=ActionForm(),
         total_points=sum(award.points for award in items), viewer_id=viewer.id,
     )
+
+
+@bp.get("/campaigns/<int:campaign_id>/awards.csv")
+@login_required
+@writes_on_read
+def awards_csv(campaign_id: int):
+    """The awards the awards page shows the viewer, as CSV: a manager's preview drafts (synced as the page
+    does) or the published awards."""
+    viewer, now = me(), utcnow()
+    campaign = access.visible_campaign_or_404(viewer, campaign_id)
+    _state, _manages, previewing = _previewing(viewer, campaign, now=now)
+    items = _awards_to_show(campaign, previewing, now=now)
+    slug = _slug(campaign.name) or f"campaign-{campaign.id}"  # the id, as for credentials, if no ASCII name
+    return csv_response(f"bravo-awards-{slug}.csv", exports.AWARD_EXPORT_HEADER,
+                        exports.award_export_rows(items))
+
+
+@bp.get("/admin/awards.csv")
+@role_required("admin")
+def all_awards_csv():
+    """Every published award of every campaign, as CSV (drafts are their campaign managers' preview)."""
+    return csv_response("bravo-awards-all.csv", exports.AWARD_EXPORT_HEADER, exports.published_award_rows())
 
 
 @bp.post("/awards/<int:award_id>/citation")

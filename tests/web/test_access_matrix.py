@@ -40,6 +40,7 @@ ACCESS: dict[str, str | dict[str, str]] = {
     "auth.sign_out": "public",
     "auth.switch_language": "public",
     "auth.account": "signed_in",
+    "auth.own_data_json": "signed_in",
     "home.index": "signed_in",
     # people and teams admin
     "people.people": "admin",
@@ -101,6 +102,8 @@ ACCESS: dict[str, str | dict[str, str]] = {
     **{f"campaigns.{name}": "manager" for name in ("new", "edit", "launch", "delete")},
     "campaign_results.standings": "signed_in",
     "campaign_results.awards": "signed_in",
+    "campaign_results.awards_csv": "signed_in",
+    "campaign_results.all_awards_csv": "admin",
     "campaign_results.credential": "signed_in",
     "campaign_results.nominations": "supervisor",
     "campaign_results.publish": "manager",
