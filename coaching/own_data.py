@@ -25,6 +25,11 @@ def _day(value) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _action(action: CoachingAction | OneToOneAction) -> dict[str, Any]:
+    return {"text": action.text, "owner": action.owner.username, "due_on": _day(action.due_on),
+            "done_at": org_isoformat(action.done_at)}
+
+
 def _entry(entry: CoachingEntry) -> dict[str, Any]:
     response, dispute = entry.response, entry.dispute
     return {
@@ -39,8 +44,7 @@ def _entry(entry: CoachingEntry) -> dict[str, Any]:
         "qa_score": entry.qa_score,
         "follow_up_on": _day(entry.follow_up_on),
         "shared_at": org_isoformat(entry.shared_at),
-        "actions": [{"text": action.text, "owner": action.owner.username, "due_on": _day(action.due_on),
-                     "done_at": org_isoformat(action.done_at)} for action in entry.actions],
+        "actions": [_action(action) for action in entry.actions],
         "amendments": [{"field": amendment.field, "old": amendment.old_value, "new": amendment.new_value,
                         "reason": amendment.reason, "created_at": org_isoformat(amendment.created_at)}
                        for amendment in entry.amendments],
@@ -75,8 +79,7 @@ def _meetings(person: Person) -> list[dict[str, Any]]:
         "notes": [{"kind": note.kind, "author": note.author.username, "text": note.text,
                    "created_at": org_isoformat(note.created_at)}
                   for note in access.visible_notes(person, meeting)],
-        "actions": [{"text": action.text, "owner": action.owner.username, "due_on": _day(action.due_on),
-                     "done_at": org_isoformat(action.done_at)} for action in actions.get(meeting.id, [])],
+        "actions": [_action(action) for action in actions.get(meeting.id, [])],
     } for meeting in meetings]
 
 
